@@ -1,0 +1,105 @@
+"""The ``intake`` command line. Thin: each command parses options and calls one module."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from intake.config import Config, ConfigError, load_config
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="qc-intake: QC group submission intake daemon")
+rules_app = typer.Typer(no_args_is_help=True, help="Campaign rule files")
+app.add_typer(rules_app, name="rules")
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Config TOML (default: embedded example inbox)")
+
+
+def _config(path: Path | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        typer.echo(f"config error: {e}", err=True)
+        raise typer.Exit(2) from e
+
+
+@app.command()
+def check(
+    message: Path = typer.Argument(..., help="A raw RFC 5322 message (.eml)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the contract JSON"),
+    rules: Path | None = typer.Option(None, "--rules", help="Campaign rule file"),
+    received: str | None = typer.Option(None, "--received", help="Override the receipt time (ISO 8601)"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Run the whole pipeline on one message without touching ledger, mailbox or SMTP."""
+    from intake.pipeline import check_message
+    from rules import load_campaign
+
+    cfg = _config(config)
+    try:
+        raw = message.read_bytes()
+    except OSError as e:
+        typer.echo(f"cannot read {message}: {e}", err=True)
+        raise typer.Exit(2) from e
+    when = None
+    if received:
+        try:
+            when = datetime.fromisoformat(received)
+        except ValueError as e:
+            typer.echo(f"--received: not an ISO 8601 time: {received!r}", err=True)
+            raise typer.Exit(2) from e
+    try:
+        campaign = load_campaign(rules or cfg.rules_path)
+    except Exception as e:  # a bad rule file is the operator's error: say so, exit non-zero
+        typer.echo(f"rule file error: {e}", err=True)
+        raise typer.Exit(2) from e
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=campaign.tz)
+    result = check_message(raw, campaign, when, cfg.limits.to_limits(), cfg.limits.read_timeout_seconds)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from intake.views import print_result
+
+        print_result(result.to_json())
+
+
+@app.command()
+def run(
+    once: bool = typer.Option(False, "--once", help="One pass (fetch, process, send) and exit"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT."""
+    from intake.daemon import run as run_daemon
+
+    run_daemon(_config(config), once=once)
+
+
+@app.command()
+def ledger(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """List the messages in the ledger with their status."""
+    from intake.views import ledger_view
+
+    ledger_view(_config(config), as_json)
+
+
+@app.command()
+def show(
+    message_id: int = typer.Argument(..., help="Ledger id of the message"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Show one message: documents, fields, findings, receipt."""
+    from intake.views import show_view
+
+    if not show_view(_config(config), message_id):
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,221 @@
+"""Configuration: one TOML file, validated at start, every key documented in config.example.toml.
+
+Why dataclasses and a hand-made validator: the error must name the bad key and what is expected
+(``source.imap.port: expected an integer, got 'abc'``), and the defaults must run the embedded
+example without any file at all. Secrets never live here: the config names environment
+variables (``password_env``) and :func:`secret` reads them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from intake.unpack.types import Limits
+
+
+class ConfigError(ValueError):
+    """A bad or missing configuration value; the message names the key."""
+
+
+@dataclass
+class CampaignConfig:
+    rules: str = ""  # path of the campaign rule file; "" = the bundled rules/caq-2020.toml
+
+
+@dataclass
+class StorageConfig:
+    data_dir: str = "var"  # raw messages, attachments, outbox folder live under here
+    database: str = ""  # SQLAlchemy URL; "" = sqlite:///<data_dir>/ledger.db
+
+
+@dataclass
+class FolderSourceConfig:
+    path: str = "examples/inbox"  # *.eml files, or a Maildir (new/, cur/)
+
+
+@dataclass
+class ImapSourceConfig:
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # ssl (implicit TLS) | starttls | none (tests only)
+    username: str = ""
+    password_env: str = "INTAKE_IMAP_PASSWORD"  # env var holding the password / 授权码
+    folder: str = "INBOX"
+    ca_file: str = ""  # extra CA bundle (tests with a self-signed server); verification stays on
+    after: str = "seen"  # what to do once a message is safely recorded: seen | move (never delete)
+    move_to: str = ""  # target folder when after = "move"
+    idle: bool = False  # use IMAP IDLE between polls when the server offers it
+    timeout: float = 30.0  # socket timeout, seconds: a dead connection must not hang the poll
+    id_name: str = "qc-intake"  # sent with the IMAP ID command (163.com requires ID before SELECT)
+    id_vendor: str = "qc-intake"
+    id_support_email: str = ""
+
+
+@dataclass
+class SourceConfig:
+    kind: str = "folder"  # folder | imap
+    folder: FolderSourceConfig = field(default_factory=FolderSourceConfig)
+    imap: ImapSourceConfig = field(default_factory=ImapSourceConfig)
+
+
+@dataclass
+class ScheduleConfig:
+    poll_seconds: float = 60.0  # a receipt "within a minute" needs a poll at least this often
+    outbox_seconds: float = 15.0
+    misfire_grace_seconds: float = 30.0
+
+
+@dataclass
+class SmtpConfig:
+    host: str = ""
+    port: int = 465
+    security: str = "ssl"  # ssl (implicit TLS, 465) | starttls (587) | none (tests only)
+    username: str = ""
+    password_env: str = "INTAKE_SMTP_PASSWORD"
+    ca_file: str = ""
+    timeout: float = 30.0
+
+
+@dataclass
+class ReplyConfig:
+    enabled: bool = True
+    transport: str = "folder"  # folder: write .eml files to outbox_dir | smtp
+    from_addr: str = "qc-intake@example.org"
+    from_name: str = "中国质协质量活动推进部"
+    outbox_dir: str = ""  # "" = <data_dir>/outbox
+    max_per_sender_per_hour: int = 10  # loop breaker: a misbehaving robot never gets more than this
+    max_attempts: int = 8  # then the receipt is marked failed and shown to staff
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+
+@dataclass
+class LimitsConfig:
+    max_part_bytes: int = Limits.max_part_bytes
+    max_total_bytes: int = Limits.max_total_bytes
+    max_parts: int = Limits.max_parts
+    max_depth: int = Limits.max_depth
+    max_ratio: int = Limits.max_ratio
+    read_timeout_seconds: float = 60.0  # one document's reading; LibreOffice conversion included
+
+    def to_limits(self) -> Limits:
+        return Limits(self.max_part_bytes, self.max_total_bytes, self.max_parts, self.max_depth, self.max_ratio)
+
+
+@dataclass
+class Config:
+    campaign: CampaignConfig = field(default_factory=CampaignConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    source: SourceConfig = field(default_factory=SourceConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    reply: ReplyConfig = field(default_factory=ReplyConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    base_dir: Path = field(default_factory=Path.cwd)  # relative paths are relative to the config file
+
+    def path(self, p: str) -> Path:
+        """Resolve a configured path against the config file's folder."""
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else self.base_dir / q
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path(self.storage.data_dir)
+
+    @property
+    def database_url(self) -> str:
+        return self.storage.database or f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.path(self.reply.outbox_dir) if self.reply.outbox_dir else self.data_dir / "outbox"
+
+    @property
+    def rules_path(self) -> Path | None:
+        return self.path(self.campaign.rules) if self.campaign.rules else None
+
+
+CHOICES = {
+    "source.kind": ("folder", "imap"),
+    "source.imap.security": ("ssl", "starttls", "none"),
+    "source.imap.after": ("seen", "move"),
+    "reply.transport": ("folder", "smtp"),
+    "reply.smtp.security": ("ssl", "starttls", "none"),
+}
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or '(top)'}: expected a table")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls) if f.name != "base_dir"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{prefix}{key}: unknown key (expected one of: {', '.join(sorted(known))})")
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        key, value, typ = prefix + f.name, data[f.name], hints[f.name]
+        if is_dataclass(typ):
+            kwargs[f.name] = _build(typ, value, key + ".")
+        elif typ is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{key}: expected true or false, got {value!r}")
+            kwargs[f.name] = value
+        elif typ is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{key}: expected an integer, got {value!r}")
+            kwargs[f.name] = value
+        elif typ is float:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"{key}: expected a non-negative number, got {value!r}")
+            kwargs[f.name] = float(value)
+        else:
+            if not isinstance(value, str):
+                raise ConfigError(f"{key}: expected a string, got {value!r}")
+            if key in CHOICES and value not in CHOICES[key]:
+                raise ConfigError(f"{key}: expected one of {', '.join(CHOICES[key])}, got {value!r}")
+            kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate a config file; ``None`` gives the embedded default (example inbox)."""
+    if path is None:
+        return Config()
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"{p}: config file not found") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: not valid TOML: {e}") from e
+    cfg = _build(Config, data, "")
+    cfg.base_dir = p.resolve().parent
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Cross-key checks that a single key's type cannot express."""
+    if cfg.source.kind == "imap":
+        for key in ("host", "username"):
+            if not getattr(cfg.source.imap, key):
+                raise ConfigError(f"source.imap.{key}: required when source.kind = 'imap'")
+        if cfg.source.imap.after == "move" and not cfg.source.imap.move_to:
+            raise ConfigError("source.imap.move_to: required when source.imap.after = 'move'")
+    if cfg.reply.transport == "smtp" and not cfg.reply.smtp.host:
+        raise ConfigError("reply.smtp.host: required when reply.transport = 'smtp'")
+    if cfg.schedule.poll_seconds <= 0:
+        raise ConfigError("schedule.poll_seconds: expected a positive number")
+
+
+def secret(env_name: str, what: str) -> str:
+    """Read a password / authorization code from the environment variable the config names."""
+    value = os.environ.get(env_name, "")
+    if not value:
+        raise ConfigError(f"{what}: environment variable {env_name} is not set (passwords never go in files)")
+    return value

@@ -1,0 +1,1 @@
+"""Readers (file format → neutral document) and form extractors (neutral document → fields)."""
