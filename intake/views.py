@@ -1,0 +1,200 @@
+"""Terminal views for staff: ``intake ledger``, ``intake show ID`` and ``intake check`` (human form).
+
+Read-only. Times are shown in Asia/Shanghai (the campaign's zone), because that is the clock the
+deadline and the staff live by; ``--json`` keeps ISO 8601 with offset for tools.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, col, func, select
+
+from intake.config import Config
+from intake.ledger import Document, FindingRow, Message, Outbox, Unit
+
+TZ = ZoneInfo("Asia/Shanghai")
+STATUS_ZH = {"complete": "材料齐全", "incomplete": "材料不全", "late": "逾期", None: "—"}
+STATE_ZH = {"stored": "待处理", "processed": "已处理", "failed": "处理失败"}
+RECEIPT_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+FORM_ZH = {"application": "申报表", "report": "成果报告", "evidence": "证实性材料", "summary": "工作总结",
+           "statistics": "统计表", "recommendation": "推荐表", "review": "评审汇总表", "unknown": "未识别"}
+KEY_FIELDS = {  # the few values that identify a document at a glance
+    "application": ("company", "group_name", "topic"),
+    "summary": ("recommender", "char_count"),
+    "statistics": ("recommender", "groups_registered_total"),
+    "recommendation": ("recommender", "filled_by"),
+    "review": ("recommender", "filled_by"),
+}
+
+
+def _console() -> Console:
+    return Console(soft_wrap=False)
+
+
+def local_time(dt: datetime | str | None) -> str:
+    if dt is None:
+        return "—"
+    if isinstance(dt, str):
+        try:
+            dt = datetime.fromisoformat(dt)
+        except ValueError:
+            return dt
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _receipt_state(msg: Message, outbox: Outbox | None) -> str:
+    if outbox is not None:
+        return outbox.state
+    if msg.no_receipt_reason:
+        return f"none: {msg.no_receipt_reason}"
+    return "—"
+
+
+def ledger_rows(session: Session) -> list[dict[str, Any]]:
+    """One dict per message, newest last: what ``intake ledger --json`` prints."""
+    msgs = session.exec(select(Message).order_by(Message.id)).all()
+    outbox = {o.message_pk: o for o in session.exec(select(Outbox)).all()}
+    docs = dict(session.exec(select(Document.message_pk, func.count()).group_by(Document.message_pk)).all())
+    counts: dict[tuple[int, str], int] = {
+        (pk, sev): n for pk, sev, n in session.exec(
+            select(FindingRow.message_pk, FindingRow.severity, func.count())
+            .group_by(FindingRow.message_pk, FindingRow.severity)).all()}
+    units = {u.key: u for u in session.exec(select(Unit)).all()}
+    rows = []
+    for m in msgs:
+        unit = units.get(m.unit_key or "")
+        rows.append({
+            "id": m.id,
+            "received_at": m.received_at.astimezone(TZ).isoformat() if m.received_at else None,
+            "from": m.from_addr,
+            "unit": m.unit_key,
+            "recommender": m.recommender or (unit.recommender if unit else None),
+            "unit_status": unit.status if unit else None,
+            "subject": m.subject,
+            "documents": docs.get(m.id, 0),
+            "state": m.state,
+            "status": m.status,
+            "errors": counts.get((m.id, "error"), 0),
+            "warnings": counts.get((m.id, "warning"), 0),
+            "receipt": _receipt_state(m, outbox.get(m.id or -1)),
+            "error": (m.error or "").splitlines()[0] if m.error else None,
+        })
+    return rows
+
+
+def ledger_view(cfg: Config, as_json: bool = False) -> None:
+    from intake.migrations import open_ledger
+
+    engine = open_ledger(cfg)
+    with Session(engine) as s:
+        rows = ledger_rows(s)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    t = Table(title=f"收件台账（{len(rows)} 封）", show_lines=False)
+    for name in ("ID", "收到时间", "发件人", "推荐单位", "主题", "附件", "状态", "错误/提示", "回执"):
+        t.add_column(name, overflow="fold")
+    for r in rows:
+        status = STATE_ZH.get(r["state"], r["state"]) if r["state"] != "processed" else STATUS_ZH.get(
+            r["status"], r["status"])
+        t.add_row(str(r["id"]), local_time(r["received_at"]), r["from"] or "—",
+                  r["recommender"] or "—", r["subject"] or "（无主题）", str(r["documents"]), status,
+                  f"{r['errors']}/{r['warnings']}", _receipt_zh(r["receipt"]))
+    _console().print(t)
+
+
+def _receipt_zh(state: str) -> str:
+    if state.startswith("none: "):
+        return "不回复（" + state[6:] + "）"
+    return RECEIPT_ZH.get(state, state)
+
+
+def show_view(cfg: Config, message_pk: int) -> bool:
+    """Print one message in full; False when there is no such message."""
+    from intake.migrations import open_ledger
+
+    engine = open_ledger(cfg)
+    con = _console()
+    with Session(engine) as s:
+        m = s.get(Message, message_pk)
+        if m is None:
+            con.print(f"没有编号为 {message_pk} 的邮件")
+            return False
+        docs = s.exec(select(Document).where(Document.message_pk == message_pk).order_by(Document.position)).all()
+        finds = s.exec(select(FindingRow).where(FindingRow.message_pk == message_pk).order_by(col(FindingRow.id))).all()
+        ob = s.exec(select(Outbox).where(Outbox.message_pk == message_pk)).first()
+        unit = s.get(Unit, m.unit_key) if m.unit_key else None
+        con.print(f"[bold]邮件 {m.id}[/bold]  {STATE_ZH.get(m.state, m.state)}  {STATUS_ZH.get(m.status, m.status)}")
+        for label, value in (("Message-ID", m.message_id), ("发件人", m.from_addr), ("主题", m.subject),
+                             ("收到时间", local_time(m.received_at)), ("来源", f"{m.source} {m.source_ref}"),
+                             ("推荐单位", m.recommender), ("原始邮件", m.raw_path)):
+            con.print(f"  {label}: {value or '—'}")
+        if m.error:
+            con.print(f"  [red]处理错误[/red]: {m.error.splitlines()[0]}")
+        if unit is not None:
+            con.print(f"  单位 {unit.key}: {STATUS_ZH.get(unit.status, unit.status)}，"
+                      f"单位问题 {sum(1 for f in unit.findings or [] if f.get('severity') == 'error')} 项")
+        _print_documents(con, [{"filename": d.filename, "container": d.container, "format": d.format,
+                                "form": d.form, "fields": d.fields or {}, "problems": d.problems or []}
+                               for d in docs])
+        _print_findings(con, [{"severity": f.severity, "rule": f.rule, "message": f.message} for f in finds])
+        if ob is not None:
+            con.print(f"回执: {RECEIPT_ZH.get(ob.state, ob.state)}  收件人 {ob.to_addr}  尝试 {ob.attempts} 次"
+                      + (f"  发送于 {local_time(ob.sent_at)}" if ob.sent_at else "")
+                      + (f"  错误: {ob.last_error}" if ob.last_error else ""))
+        else:
+            con.print("回执: " + (f"不回复（{m.no_receipt_reason}）" if m.no_receipt_reason else "无"))
+    return True
+
+
+def _brief(fields: dict[str, Any], form: str) -> str:
+    keys = KEY_FIELDS.get(form) or tuple(fields)[:3]
+    parts = []
+    for k in keys:
+        v = fields.get(k)
+        if v not in (None, "", [], {}):
+            parts.append(f"{k}={v if not isinstance(v, list) else f'{len(v)}项'}")
+    return "；".join(parts)
+
+
+def _print_documents(con: Console, docs: list[dict[str, Any]]) -> None:
+    t = Table(title=f"附件（{len(docs)}）")
+    for name in ("文件", "所在", "格式", "识别为", "主要内容", "问题"):
+        t.add_column(name, overflow="fold")
+    for d in docs:
+        t.add_row(d["filename"], d.get("container") or "", d.get("format", ""),
+                  FORM_ZH.get(d.get("form", "unknown"), d.get("form", "")), _brief(d.get("fields") or {}, d["form"]),
+                  "；".join(p.get("rule", "") for p in d.get("problems") or []))
+    con.print(t)
+
+
+def _print_findings(con: Console, findings: list[dict[str, Any]]) -> None:
+    if not findings:
+        con.print("检查结果: 未发现问题")
+        return
+    con.print(f"检查结果（{len(findings)} 项）:")
+    for f in findings:
+        tag = "[red]需要更正[/red]" if f["severity"] == "error" else "[yellow]请核对[/yellow]"
+        con.print(f"  {tag} {f['message']}  [dim]({f['rule']})[/dim]")
+
+
+def print_result(result: dict[str, Any]) -> None:
+    """Human output of ``intake check`` (without --json)."""
+    con = _console()
+    m = result.get("message", {})
+    con.print(f"[bold]{m.get('subject') or '（无主题）'}[/bold]")
+    con.print(f"  发件人: {m.get('from') or '—'}   收到时间: {local_time(m.get('received_at'))}")
+    if result.get("recommender"):
+        con.print(f"  推荐单位: {result['recommender']}")
+    _print_documents(con, result.get("documents", []))
+    _print_findings(con, result.get("findings", []))
+    con.print(f"结论: [bold]{STATUS_ZH.get(result.get('status'), result.get('status'))}[/bold]")
