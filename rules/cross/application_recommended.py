@@ -1,0 +1,22 @@
+"""Every application's group appears in the recommendation (an application the recommendation does
+not list will get no certificate: either the row or the application is wrong)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.contract import DocumentResult, Finding
+from rules.cross.pairs import pairs
+
+FORM = "application"
+FIELD = "group_name"
+
+
+def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:
+    rec, _, unmatched = pairs(documents)
+    out = []
+    for app in unmatched:
+        text = campaign.message(rule.id, value=app.fields.get("group_name"), company=app.fields.get("company"),
+                                recommendation=rec.filename if rec else "")
+        out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, app.filename, rule.field or FIELD))
+    return out

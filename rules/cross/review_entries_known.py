@@ -1,0 +1,27 @@
+"""Each review entry is about a recommended group (a warning: the entry may name the group in a
+way we cannot recognise, but a result reviewed and not recommended is worth a look)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.contract import DocumentResult, Finding
+from rules.cross.review_match import entries, is_about, review_of
+from rules.groups import groups_of
+
+FORM = "review"
+FIELD = "entries[].name"
+
+
+def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:
+    review = review_of(documents)
+    groups = groups_of(documents)
+    if review is None or not groups:
+        return []
+    out = []
+    for seq, e in entries(review):
+        if not any(is_about(e.get("name"), g) for g in groups):
+            text = campaign.message(rule.id, row=seq, value=e.get("name"))
+            out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, review.filename,
+                               rule.field or FIELD))
+    return out

@@ -1,0 +1,157 @@
+"""evaluate(): the campaign's rules applied to one message's (or one unit's) documents.
+
+Order of findings: message problems, deadline, then per document (its problems, then its field
+rules), then missing forms, then cross-document checks. Field rules run only where their result
+can be trusted: on a document whose text is trusted, that has some content, and of the copy the
+rule names (the application's fields are required on the Word copy only).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from intake.contract import DocumentResult, Finding
+from parsers.model import Problem
+from rules.campaign import Campaign, Rule
+from rules.copies import copy_of
+from rules.cross import CHECKS
+from rules.kinds import KINDS
+from rules.paths import Located, is_empty, quote, values_at
+from rules.presence import check_presence
+from rules.problems import UNTRUSTED, document_problems, problem_finding
+from rules.schema import META_FIELDS
+
+# A file whose reading failed has no fields worth judging; its problem finding says why.
+BLOCKING = ("document.unreadable", "document.encrypted", "document.timeout", "converter.missing",
+            "document.empty", "document.unsupported", *UNTRUSTED)
+
+
+def evaluate(
+    campaign: Campaign,
+    documents: list[DocumentResult],
+    received_at: datetime | None,
+    message_problems: list[Problem],
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for p in message_problems:
+        if (f := problem_finding(campaign, p, None)) is not None:
+            findings.append(f)
+    if campaign.is_late(received_at):
+        findings.append(deadline_finding(campaign, received_at))
+    for doc in documents:
+        findings.extend(document_findings(campaign, doc))
+    findings.extend(check_presence(campaign, documents))
+    for rule in campaign.rules:
+        if rule.kind == "cross":
+            findings.extend(CHECKS[rule.params["check"]].check(campaign, rule, documents))
+    return _dedupe(findings)
+
+
+def deadline_finding(campaign: Campaign, received_at: datetime) -> Finding:
+    text = campaign.message("deadline.late", received=campaign.format_time(received_at),
+                            deadline=campaign.deadline_text)
+    spec = campaign.messages.get("deadline.late")
+    return Finding("deadline.late", spec.severity if spec else "error", text)
+
+
+def judgeable(doc: DocumentResult) -> bool:
+    """Field rules apply: trusted text, read without a blocking problem, and some content found."""
+    if doc.form == "unknown" or not doc.text_trusted or not isinstance(doc.fields, dict):
+        return False
+    if any(p.rule in BLOCKING for p in doc.problems):
+        return False
+    return any(not is_empty(v) for k, v in doc.fields.items() if k not in META_FIELDS)
+
+
+def document_findings(campaign: Campaign, doc: DocumentResult) -> list[Finding]:
+    out = document_problems(campaign, doc)
+    if doc.form == "unknown":
+        if not doc.problems and doc.format in UNRECOGNISED_FORMATS:
+            out.append(_simple(campaign, "document.unrecognised", doc))
+        return out
+    if judgeable(doc):
+        for rule in campaign.rules:
+            if rule.kind != "cross" and rule.form == doc.form and _applies(rule, doc):
+                out.extend(apply_rule(campaign, rule, doc))
+    elif doc.text_trusted and not out and not any(p.rule in BLOCKING for p in doc.problems):
+        # trusted but nothing could be read: a layout the extractor does not know — not a pile of
+        # "field missing" errors, one request for staff to look (only where rules would have run)
+        if any(r.kind != "cross" and r.form == doc.form and _applies(r, doc) for r in campaign.rules):
+            out.append(_simple(campaign, "document.no_fields", doc))
+    return out
+
+
+UNRECOGNISED_FORMATS = ("docx", "doc", "wps", "xlsx", "xls", "et", "pdf")
+
+
+def _simple(campaign: Campaign, rule_id: str, doc: DocumentResult) -> Finding:
+    f = problem_finding(campaign, Problem(rule_id), doc)
+    assert f is not None
+    return f
+
+
+def _applies(rule: Rule, doc: DocumentResult) -> bool:
+    if rule.copy is not None and copy_of(doc) != rule.copy:
+        return False
+    if rule.when:
+        value = doc.fields.get(rule.when["field"])
+        if "equals" in rule.when and value != rule.when["equals"]:
+            return False
+        if rule.when.get("filled") is True and is_empty(value):
+            return False
+    return True
+
+
+def apply_rule(campaign: Campaign, rule: Rule, doc: DocumentResult) -> list[Finding]:
+    kind = KINDS[rule.kind]
+    out = []
+    for loc in _locate(rule, doc.fields):
+        if kind.SKIPS_EMPTY and is_empty(loc.value):
+            continue
+        hit = kind.check(rule, loc.value, doc.fields)
+        if hit is None:
+            continue
+        values = _values(campaign, rule, doc, loc, hit)
+        out.append(Finding(rule.id, rule.severity, campaign.message(rule.id, **values), rule.form,
+                           doc.filename, rule.field))
+    return out
+
+
+def _locate(rule: Rule, fields: dict[str, Any]) -> list[Located]:
+    if rule.kind == "count":  # counts the list itself, even for a path written as groups[]
+        return [Located(fields.get(rule.field.split("[]")[0]))]
+    return list(values_at(fields, rule.field))
+
+
+def _values(campaign: Campaign, rule: Rule, doc: DocumentResult, loc: Located, hit: dict) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "value": quote(loc.value),
+        "label": campaign.label(rule.form, rule.field),
+        "form_name": campaign.form_names.get(rule.form, rule.form),
+        "filename": doc.filename,
+        "row": loc.row or "",
+        "group": doc.fields.get("group_name") or "",
+    }
+    if loc.item is not None:
+        values["item_name"] = loc.item.get("group_name") or loc.item.get("name") or ""
+    other = rule.params.get("other")
+    if other:
+        values["other_label"] = campaign.label(rule.form, other)
+    for k, v in hit.items():
+        values[k] = quote(v) if k == "other_value" else v
+    for k in ("min", "max"):
+        v = values.get(k, rule.params.get(k))
+        values[k] = int(v) if isinstance(v, float) and v.is_integer() else v
+    return values
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.severity, f.form, f.document, f.field, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,103 @@
+"""The groups of a submission and which documents belong to which group.
+
+"Groups" are the recommendation's group rows; without a (readable) recommendation, the distinct
+group names of the applications. Pairing documents to groups is done in three passes, so that a
+missing document is blamed on the right group and a typo never turns into a "missing" error:
+1. the document's own group name (or its file name) names the group;
+2. the document's company is the company of exactly one group;
+3. documents left over fill groups left over, in order (the count still proves presence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.contract import DocumentResult
+from rules.names import loose_key, mentions
+from rules.paths import is_empty
+
+
+@dataclass
+class Group:
+    group_name: str | None
+    company: str | None
+    source: str  # "recommendation" | "applications"
+    row: str | None = None
+
+    @property
+    def title(self) -> str:
+        """How a finding names the group: 企业名称“小组名称”."""
+        name = self.group_name or ""
+        if self.company and name:
+            return f"{self.company}{name}" if name.startswith(("“", '"')) else f"{self.company}“{name}”"
+        return name or self.company or "（未命名小组）"
+
+
+def _trusted(doc: DocumentResult) -> bool:
+    return doc.text_trusted and isinstance(doc.fields, dict)
+
+
+def recommendation_of(documents: list[DocumentResult]) -> DocumentResult | None:
+    """The recommendation to judge groups by: the first readable one with group rows."""
+    recs = [d for d in documents if d.form == "recommendation" and _trusted(d)]
+    for d in recs:
+        if isinstance(d.fields.get("groups"), list) and d.fields["groups"]:
+            return d
+    return None
+
+
+def groups_of(documents: list[DocumentResult]) -> list[Group]:
+    rec = recommendation_of(documents)
+    if rec is not None:
+        out = []
+        for i, item in enumerate(rec.fields["groups"], start=1):
+            if not isinstance(item, dict):
+                continue
+            if is_empty(item.get("group_name")) and is_empty(item.get("company")):
+                continue
+            seq = item.get("seq")
+            out.append(Group(item.get("group_name"), item.get("company"), "recommendation",
+                             str(seq) if seq not in (None, "") else str(i)))
+        return out
+    seen: dict[str, Group] = {}
+    apps = [d for d in documents if d.form == "application" and _trusted(d)]
+    apps.sort(key=lambda d: 0 if d.fields.get("copy") == "word" or d.format in ("docx", "doc", "wps") else 1)
+    for d in apps:
+        name = d.fields.get("group_name")
+        if is_empty(name):
+            continue
+        key = loose_key(name)
+        if key not in seen:
+            seen[key] = Group(name, d.fields.get("company"), "applications")
+    return list(seen.values())
+
+
+def _names_group(doc: DocumentResult, group: Group) -> bool:
+    own = doc.fields.get("group_name") if isinstance(doc.fields, dict) else None
+    if not is_empty(own) and group.group_name and loose_key(own) == loose_key(group.group_name):
+        return True
+    return bool(group.group_name) and mentions(doc.filename, group.group_name)
+
+
+def assign(groups: list[Group], docs: list[DocumentResult]) -> list[list[DocumentResult]]:
+    """For each group (same order), the documents that belong to it (see the module docstring)."""
+    out: list[list[DocumentResult]] = [[] for _ in groups]
+    left = list(docs)
+    for doc in list(left):
+        hits = [i for i, g in enumerate(groups) if _names_group(doc, g)]
+        if hits:  # "新攀登QC小组" also mentions "攀登QC小组": the longest name wins
+            best = max(hits, key=lambda i: len(loose_key(groups[i].group_name)))
+            out[best].append(doc)
+            left.remove(doc)
+    for doc in list(left):
+        company = doc.fields.get("company") if isinstance(doc.fields, dict) else None
+        if is_empty(company):
+            continue
+        hits = [i for i, g in enumerate(groups) if g.company and loose_key(g.company) == loose_key(company)]
+        if len(hits) == 1 and not out[hits[0]]:
+            out[hits[0]].append(doc)
+            left.remove(doc)
+    empty = [i for i, docs_ in enumerate(out) if not docs_]
+    for i, doc in zip(empty, left, strict=False):
+        out[i].append(doc)
+    return out

@@ -1,0 +1,33 @@
+"""Comparing company and group names across forms.
+
+Two strengths: :func:`exact_key` is what the cross check uses to decide a *mismatch* (certificates
+are printed from these names, so only white space and full-width/half-width forms are forgiven);
+:func:`loose_key` is what *pairing* uses to decide which documents belong to which group (quotes,
+brackets and punctuation ignored, so “攀登”QC小组 in a form pairs with 攀登QC小组 in a file name).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"[\s\u3000]+")
+_PUNCT = re.compile(r"[\"'“”‘’「」『』《》〈〉()（）\[\]【】<>·・,，.。、:：;；!！?？_\-—–~～/\\]+")
+
+
+def exact_key(name: object) -> str:
+    """White space removed, NFKC-folded (full-width letters/digits/brackets as half-width)."""
+    if name is None:
+        return ""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(name)))
+
+
+def loose_key(name: object) -> str:
+    """:func:`exact_key` without punctuation and quotes, lower-case, for pairing."""
+    return _PUNCT.sub("", exact_key(name)).lower()
+
+
+def mentions(text: object, name: object, min_len: int = 2) -> bool:
+    """True when ``name`` (loosely) occurs in ``text`` — a file name, a review entry's name."""
+    key = loose_key(name)
+    return len(key) >= min_len and key in loose_key(text)
