@@ -17,6 +17,7 @@ Reason codes (stored in ``Message.no_receipt_reason``, shown to staff):
 ``list``                 ``List-Id`` / ``List-Unsubscribe``
 ``null-return-path``     ``Return-Path: <>`` (bounces and other automatic mail, RFC 5321 §4.5.5)
 ``bounce``               a delivery-status report or ``X-Failed-Recipients``
+``report``               any other ``multipart/report`` (read receipts, spam feedback): machine-made
 ``system-sender``        MAILER-DAEMON, postmaster, abuse, root, no-reply/noreply… senders
 ``no-sender``            no usable From address: nobody to answer
 ``own-address``          sent from the intake mailbox itself
@@ -115,16 +116,24 @@ def _null_return_path(h: Headers, u: Unpacked) -> bool:
     return any(re.fullmatch(r"<\s*>", v) for v in h.all("return-path"))
 
 
-def _bounce(h: Headers, u: Unpacked) -> bool:
-    if h.has("x-failed-recipients"):
-        return True
+def _report_type(h: Headers) -> str | None:
+    """``report-type`` of a top-level ``multipart/report`` ("" when absent), None for other types."""
     ctype = h.first("content-type")
     if not ctype:
-        return False
+        return None
     m = Message()
     m["Content-Type"] = ctype
-    report = str(m.get_param("report-type") or "").lower()
-    return m.get_content_type() == "multipart/report" and report == "delivery-status"
+    if m.get_content_type() != "multipart/report":
+        return None
+    return str(m.get_param("report-type") or "").strip().lower()
+
+
+def _bounce(h: Headers, u: Unpacked) -> bool:
+    return h.has("x-failed-recipients") or _report_type(h) == "delivery-status"
+
+
+def _report(h: Headers, u: Unpacked) -> bool:
+    return _report_type(h) is not None
 
 
 def sender_address(h: Headers, u: Unpacked) -> str | None:
@@ -159,6 +168,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("own-receipt", _own_receipt),
     ("auto-submitted", _auto_submitted),
     ("bounce", _bounce),
+    ("report", _report),
     ("null-return-path", _null_return_path),
     ("autoreply-header", _autoreply_header),
     ("response-suppressed", _response_suppressed),
