@@ -7,14 +7,110 @@ Interface::
 ``fmt`` is the sniffed contract format (docx doc xlsx xls pdf wps et txt image other).
 Never raises for bad input: a corrupt, encrypted, truncated or unsupported file gives a
 Document with a Problem (document.unreadable / document.encrypted / document.scanned /
-document.unsupported / document.timeout / converter.missing).
+document.cid_text / document.image / document.unsupported / document.timeout /
+converter.missing). One module per format, registered by name in :data:`READERS`.
+
+Time limit: the reader runs in a daemon worker thread and ``read`` stops waiting after
+``timeout`` seconds (document.timeout). Python cannot kill a thread, so a runaway pure-Python
+parse finishes in the background and its result is dropped; LibreOffice, the one external
+process, gets the same limit as a subprocess timeout and is killed with its process group.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
+
 from parsers.model import Document, Problem
+from parsers.readers import docx, office, ole, pdf, text, xls, xlsx
+
+Reader = Callable[[bytes, str, float], Document]
+
+READERS: dict[str, Reader] = {
+    "docx": docx.read,
+    "xlsx": xlsx.read,
+    "xls": xls.read,
+    "pdf": pdf.read,
+    "doc": functools.partial(office.read, source="doc"),
+    "wps": functools.partial(office.read, source="wps"),
+    "et": functools.partial(office.read, source="et"),
+    "txt": text.read,
+}
+
+_WORD_LIKE = {"doc", "wps"}
+_SHEET_LIKE = {"xls", "et"}
+
+
+def _failed(rule: str, detail: str) -> Document:
+    return Document(problems=[Problem(rule, detail)], text_trusted=False)
+
+
+def _looks_convertible(data: bytes) -> bool:
+    """Legacy files LibreOffice should see: OLE, RTF, or HTML/XML saved with a .doc/.xls name."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return ole.is_ole(data) or head.startswith((b"{\\rtf", b"<")) or b"<html" in head
+
+
+def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
+    """Fix the format from the bytes where the name lies (a .doc that is a docx, ...)."""
+    if ole.is_encrypted_ooxml(data):
+        return fmt, _failed("document.encrypted", f"{fmt}: password-protected Office file (EncryptedPackage)")
+    if ole.is_zip(data) and fmt in _WORD_LIKE:
+        return "docx", None
+    if ole.is_zip(data) and fmt in _SHEET_LIKE:
+        return "xlsx", None
+    if fmt in (_WORD_LIKE | {"et"}) and not _looks_convertible(data):
+        return fmt, _failed("document.unreadable", f"{fmt}: not an OLE, RTF or HTML file")
+    return fmt, None
+
+
+def _xls(data: bytes, filename: str, timeout: float) -> Document:
+    """xlrd first (fast); HTML/XML 'xls' exports and BIFF versions xlrd rejects go to LibreOffice."""
+    doc = xls.read(data, filename, timeout)
+    unreadable = any(p.rule == "document.unreadable" for p in doc.problems)
+    if unreadable and _looks_convertible(data) and office.soffice() is not None:
+        converted = office.read(data, filename, timeout, source="xls")
+        if not any(p.rule == "document.unreadable" for p in converted.problems):
+            return converted
+    return doc
+
+
+def _with_timeout(fn: Callable[[], Document], timeout: float, what: str) -> Document:
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["doc"] = fn()
+        except BaseException as e:  # a reader bug or MemoryError must not escape into the pipeline
+            box["error"] = e
+
+    worker = threading.Thread(target=run, name=f"reader-{what}", daemon=True)
+    worker.start()
+    worker.join(timeout if timeout and timeout > 0 else None)
+    if worker.is_alive():
+        return _failed("document.timeout", f"{what}: not read within {timeout:g}s")
+    if "error" in box:
+        e = box["error"]
+        return _failed("document.unreadable", f"{what}: {type(e).__name__}: {e}"[:300])
+    return box["doc"]  # type: ignore[return-value]
 
 
 def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Document:
-    """STUB — replaced by the readers work."""
-    return Document(problems=[Problem("document.unsupported", fmt)])
+    """Read one file into the neutral model; bad input gives a Problem, never an exception."""
+    if fmt == "image":
+        return _failed("document.image", "image file: no text layer")
+    if not data:
+        return _failed("document.unreadable", f"{fmt}: empty file")
+    fmt, early = _choose(data, fmt)
+    if early is not None:
+        return early
+    if fmt == "xls":
+        reader: Reader | None = _xls
+    else:
+        reader = READERS.get(fmt)
+    if reader is None:
+        return _failed("document.unsupported", f"no reader for format {fmt!r}")
+    doc = _with_timeout(lambda: reader(data, filename, timeout), timeout, fmt)
+    doc.meta.setdefault("format", fmt)
+    return doc

@@ -1,0 +1,250 @@
+"""Word .docx → Document, walking the body XML in order (python-docx opens the package).
+
+python-docx's object API repeats merged cells, hides nested-table text from the parent and
+cannot see content-control checkboxes (env-facts §6), so the body is walked as XML: text
+comes only from ``w:t`` nodes (lxml's itertext duplicates text on these elements), tables
+are laid out on their grid from ``gridSpan``/``vMerge``, and checkboxes become ☑/☐.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from lxml import etree
+
+from parsers.model import Block, Document, Problem, Table
+from parsers.readers import symbols
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def _q(ns: str, tag: str) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+T, TAB, BR, CR, SYM = (_q(W, t) for t in ("t", "tab", "br", "cr", "sym"))
+P, TBL, TR, TC, SDT, SDT_CONTENT, CUSTOM_XML = (
+    _q(W, t) for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent", "customXml")
+)
+R, FLD_CHAR, TXBX = _q(W, "r"), _q(W, "fldChar"), _q(W, "txbxContent")
+ALT, CHOICE = _q(MC, "AlternateContent"), _q(MC, "Choice")
+VAL = _q(W, "val")
+
+
+def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
+    """Read a .docx; a broken package gives document.unreadable."""
+    try:
+        package = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
+        return Document(problems=[Problem("document.unreadable", f"docx: {type(e).__name__}: {e}")],
+                        text_trusted=False)
+    return read_body(package.element.body)
+
+
+def read_body(body: etree._Element) -> Document:
+    """The blocks of a ``w:body`` (also used for other containers of paragraphs and tables)."""
+    blocks: list[Block] = []
+    _blocks(body, blocks)
+    return Document(blocks=blocks)
+
+
+def _blocks(container: etree._Element, out: list[Block]) -> None:
+    """Paragraphs and tables of a container, in order; text boxes follow their paragraph."""
+    for child in container:
+        if child.tag == P:
+            text, boxes = _paragraph(child)
+            if text.strip():
+                out.append(text.strip())
+            out.extend(boxes)
+        elif child.tag == TBL:
+            table = _table(child)
+            out.append(table)
+            out.extend(_flatten(table.nested))
+        elif child.tag in (SDT, CUSTOM_XML, SDT_CONTENT):
+            _blocks(child.find(SDT_CONTENT) if child.tag == SDT else child, out)
+
+
+def _flatten(tables: list[Table]) -> list[Table]:
+    """Nested tables depth-first, each right after its parent."""
+    out: list[Table] = []
+    for t in tables:
+        out.append(t)
+        out.extend(_flatten(t.nested))
+    return out
+
+
+def _paragraph(p: etree._Element) -> tuple[str, list[Block]]:
+    parts: list[str] = []
+    boxes: list[Block] = []
+    _inline(p, parts, boxes, None)
+    return "".join(parts), boxes
+
+
+def _run_font(r: etree._Element) -> str | None:
+    fonts = r.find(f"{_q(W, 'rPr')}/{_q(W, 'rFonts')}")
+    if fonts is None:
+        return None
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        name = fonts.get(_q(W, attr))
+        if name and symbols.is_symbol_font(name):
+            return name
+    return None
+
+
+def _checkbox_glyph(checked: bool) -> str:
+    return symbols.CHECKED if checked else symbols.UNCHECKED
+
+
+def _content_control_checkbox(sdt: etree._Element) -> str | None:
+    """☑/☐ for a w14:checkbox content control, None for any other content control."""
+    box = sdt.find(f"{_q(W, 'sdtPr')}/{_q(W14, 'checkbox')}")
+    if box is None:
+        return None
+    checked = box.find(_q(W14, "checked"))
+    val = checked.get(_q(W14, "val"), "1") if checked is not None else "0"
+    return _checkbox_glyph(val.lower() in ("1", "true", "on"))
+
+
+def _form_field_checkbox(fld: etree._Element) -> str | None:
+    """☑/☐ for a legacy FORMCHECKBOX field (``w:checked`` wins over ``w:default``)."""
+    if fld.get(_q(W, "fldCharType")) != "begin":
+        return None
+    box = fld.find(f"{_q(W, 'ffData')}/{_q(W, 'checkBox')}")
+    if box is None:
+        return None
+    state = False
+    default = box.find(_q(W, "default"))
+    if default is not None:
+        state = default.get(VAL, "1").lower() in ("1", "true", "on")
+    checked = box.find(_q(W, "checked"))
+    if checked is not None:
+        state = checked.get(VAL, "1").lower() in ("1", "true", "on")
+    return _checkbox_glyph(state)
+
+
+def _inline(el: etree._Element, parts: list[str], boxes: list[Block], font: str | None) -> None:
+    """Collect a paragraph's visible text in order; text-box content goes to ``boxes``."""
+    for child in el:
+        tag = child.tag
+        if tag == T:
+            parts.append(symbols.map_text(font, child.text or "") if font else (child.text or ""))
+        elif tag == TAB:
+            parts.append("\t")
+        elif tag in (BR, CR):
+            parts.append("\n")
+        elif tag == SYM:
+            try:
+                code = int(child.get(_q(W, "char"), ""), 16)
+            except ValueError:
+                continue
+            glyph = symbols.symbol_char(child.get(_q(W, "font")), code)
+            if glyph:
+                parts.append(glyph)
+        elif tag == R:
+            _inline(child, parts, boxes, _run_font(child))
+        elif tag == SDT:
+            glyph = _content_control_checkbox(child)
+            if glyph is not None:
+                parts.append(glyph)
+            else:
+                content = child.find(SDT_CONTENT)
+                if content is not None:
+                    _inline(content, parts, boxes, font)
+        elif tag == FLD_CHAR:
+            glyph = _form_field_checkbox(child)
+            if glyph:
+                parts.append(glyph)
+        elif tag == TXBX:
+            _blocks(child, boxes)
+        elif tag == ALT:
+            choice = child.find(CHOICE)  # Fallback repeats the same content (VML): read one
+            if choice is not None:
+                _inline(choice, parts, boxes, font)
+        elif isinstance(tag, str):  # hyperlink, ins, smartTag, fldSimple, drawing, pict ...
+            _inline(child, parts, boxes, font)
+
+
+def _wrapped(el: etree._Element, tag: str):
+    """Direct children with ``tag``, looking through content controls and custom XML wrappers."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (SDT, CUSTOM_XML):
+            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+            if inner is not None:
+                yield from _wrapped(inner, tag)
+
+
+def _int_prop(parent: etree._Element | None, path: str, default: int) -> int:
+    if parent is None:
+        return default
+    node = parent.find(path)
+    if node is None:
+        return default
+    try:
+        return max(1, int(node.get(VAL, default))) if path.endswith("gridSpan") else int(node.get(VAL, default))
+    except ValueError:
+        return default
+
+
+def _cell(tc: etree._Element) -> tuple[str, list[Table]]:
+    """A cell's own text (lines joined by newlines) and its nested tables."""
+    lines: list[str] = []
+    nested: list[Table] = []
+
+    def walk(container: etree._Element) -> None:
+        for child in container:
+            if child.tag == P:
+                text, boxes = _paragraph(child)
+                lines.append(text)
+                for b in boxes:
+                    if isinstance(b, Table):
+                        nested.append(b)
+                    else:
+                        lines.append(b)
+            elif child.tag == TBL:
+                nested.append(_table(child))
+            elif child.tag in (SDT, CUSTOM_XML):
+                inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+                if inner is not None:
+                    walk(inner)
+
+    walk(tc)
+    text = "\n".join(line.strip() for line in lines if line.strip())
+    return text, nested
+
+
+def _table(tbl: etree._Element) -> Table:
+    """A w:tbl laid out on its grid; merged cells repeat their text in every covered position."""
+    grid: list[list[str]] = []
+    nested: list[Table] = []
+    tc_pr, tr_pr = _q(W, "tcPr"), _q(W, "trPr")
+    for tr in _wrapped(tbl, TR):
+        row: list[str] = []
+        col = _int_prop(tr.find(tr_pr), _q(W, "gridBefore"), 0)
+        row.extend([""] * col)
+        for tc in _wrapped(tr, TC):
+            props = tc.find(tc_pr)
+            span = _int_prop(props, _q(W, "gridSpan"), 1)
+            vmerge = props.find(_q(W, "vMerge")) if props is not None else None
+            hmerge = props.find(_q(W, "hMerge")) if props is not None else None
+            text, inner = _cell(tc)
+            nested.extend(inner)
+            if vmerge is not None and vmerge.get(VAL, "continue") != "restart":
+                above = grid[-1] if grid else []
+                texts = [above[c] if c < len(above) else "" for c in range(col, col + span)]
+            elif hmerge is not None and hmerge.get(VAL, "continue") != "restart" and row:
+                texts = [row[-1]] * span
+            else:
+                texts = [text] * span
+            row.extend(texts)
+            col += span
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    return Table(grid=grid, nested=nested)

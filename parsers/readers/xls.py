@@ -1,0 +1,92 @@
+"""Excel 97–2003 .xls → Document, same shape as the xlsx reader (title paragraph + Table per sheet).
+
+``formatting_info=True`` is what makes xlrd report merged ranges and number formats (percent);
+some files xlrd cannot format-parse, so it falls back to plain values.
+"""
+
+from __future__ import annotations
+
+import xlrd
+
+from parsers.model import Block, Document, Problem, Table
+from parsers.readers.cells import date_text, is_percent_format, number_text, percent_text, trim_grid
+
+
+class Encrypted(Exception):
+    """xlrd saw a FILEPASS record."""
+
+
+def open_book(data: bytes) -> xlrd.Book:
+    last: Exception | None = None
+    for formatting in (True, False):
+        try:
+            return xlrd.open_workbook(file_contents=data, formatting_info=formatting, on_demand=False)
+        except xlrd.XLRDError as e:
+            if "encrypt" in str(e).lower():
+                raise Encrypted(str(e)) from e
+            last = e
+        except Exception as e:  # xlrd raises assorted errors on damaged BIFF streams
+            last = e
+    assert last is not None
+    raise last
+
+
+def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
+    try:
+        book = open_book(data)
+    except Encrypted as e:
+        return Document(problems=[Problem("document.encrypted", f"xls: {e}")], text_trusted=False)
+    except Exception as e:
+        return Document(problems=[Problem("document.unreadable", f"xls: {type(e).__name__}: {e}")],
+                        text_trusted=False)
+    blocks: list[Block] = []
+    sheets: list[str] = []
+    for sheet in book.sheets():
+        sheets.append(sheet.name)
+        grid = _sheet_grid(book, sheet)
+        if grid:
+            blocks.append(sheet.name)
+            blocks.append(Table(grid=grid))
+    return Document(blocks=blocks, meta={"sheets": sheets})
+
+
+def _is_percent(book: xlrd.Book, sheet, r: int, c: int) -> bool:
+    if not book.formatting_info:
+        return False
+    try:
+        xf = book.xf_list[sheet.cell_xf_index(r, c)]
+        return is_percent_format(book.format_map[xf.format_key].format_str)
+    except (IndexError, KeyError, AttributeError):
+        return False
+
+
+def _text(book: xlrd.Book, sheet, r: int, c: int) -> str:
+    cell = sheet.cell(r, c)
+    kind, value = cell.ctype, cell.value
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    if kind == xlrd.XL_CELL_NUMBER:
+        return percent_text(value) if _is_percent(book, sheet, r, c) else number_text(value)
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return date_text(xlrd.xldate_as_datetime(value, book.datemode))
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return number_text(value)
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if value else "FALSE"
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#ERR")
+    return str(value).strip()
+
+
+def _sheet_grid(book: xlrd.Book, sheet) -> list[list[str]]:
+    rows, cols = sheet.nrows, sheet.ncols
+    grid = [[_text(book, sheet, r, c) if c < sheet.row_len(r) else "" for c in range(cols)] for r in range(rows)]
+    for rlo, rhi, clo, chi in sheet.merged_cells:
+        if rlo >= rows or clo >= cols:
+            continue
+        text = grid[rlo][clo]
+        for r in range(rlo, min(rhi, rows)):
+            for c in range(clo, min(chi, cols)):
+                grid[r][c] = text
+    return trim_grid(grid)
