@@ -101,5 +101,18 @@ def show(
         raise typer.Exit(1)
 
 
+@rules_app.command("lint")
+def rules_lint(path: Path = typer.Argument(..., help="A campaign rule file (TOML)")) -> None:
+    """Check a campaign rule file; prints each problem with its line, exit 1 when there are any."""
+    from rules.lint import lint
+
+    problems = lint(path)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{path}: ok")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -34,6 +34,7 @@ class Rule:
     copy: str | None = None  # only documents of this copy (word|pdf); None = every copy
     when: dict[str, Any] | None = None  # {field = ..., equals = ...}: apply only when true
     params: dict[str, Any] = dc_field(default_factory=dict)  # kind parameters (min, max, pattern, ...)
+    source_id: str = ""  # the id as written in the file (may contain {field}), to find its line
 
 
 @dataclass

@@ -17,7 +17,7 @@ from rules.campaign import Campaign, Rule
 from rules.copies import copy_of
 from rules.cross import CHECKS
 from rules.kinds import KINDS
-from rules.paths import Located, is_empty, quote, values_at
+from rules.paths import Located, is_empty, leaf, quote, values_at
 from rules.presence import check_presence
 from rules.problems import UNTRUSTED, document_problems, problem_finding
 from rules.schema import META_FIELDS
@@ -114,7 +114,7 @@ def apply_rule(campaign: Campaign, rule: Rule, doc: DocumentResult) -> list[Find
             continue
         values = _values(campaign, rule, doc, loc, hit)
         out.append(Finding(rule.id, rule.severity, campaign.message(rule.id, **values), rule.form,
-                           doc.filename, rule.field))
+                           doc.filename, leaf(rule.field)))
     return out
 
 

@@ -269,7 +269,7 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
             raise src.error(f"{where}: unknown form {form!r}", rid)
         mod = CHECKS[check]
         return [Rule(rid, kind, severity, message, form or mod.FORM, entry.get("field", mod.FIELD),
-                     params={"check": check})]
+                     params={"check": check}, source_id=rid)]
     if form not in FORMS:
         raise src.error(f"{where}: unknown form {form!r} (known: {', '.join(FORMS)})", rid)
     params = {k: entry[k] for k in KINDS[kind].PARAMS if k in entry}
@@ -306,5 +306,5 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
         if why := check_field_path(form, f):
             raise src.error(f"{where}: {why}", rid, f)
         key = f.replace("[].", ".")
-        out.append(Rule(rid.replace("{field}", key), kind, severity, message, form, f, copy, when, params))
+        out.append(Rule(rid.replace("{field}", key), kind, severity, message, form, f, copy, when, params, rid))
     return out

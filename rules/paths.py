@@ -72,3 +72,11 @@ def quote(value: Any, limit: int = 30) -> str:
     else:
         text = str(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def leaf(path: str | None) -> str | None:
+    """The field a finding names: the key itself, or for a list item the item's key
+    (``entries[].score`` → ``score``); the rule id and the message say which list and which row."""
+    if path is None:
+        return None
+    return path.split("[].")[-1]

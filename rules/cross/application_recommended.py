@@ -7,9 +7,11 @@ from typing import Any
 
 from intake.contract import DocumentResult, Finding
 from rules.cross.pairs import pairs
+from rules.paths import leaf
 
 FORM = "application"
 FIELD = "group_name"
+PLACEHOLDERS = ("value", "company", "recommendation")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:
@@ -18,5 +20,5 @@ def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Fin
     for app in unmatched:
         text = campaign.message(rule.id, value=app.fields.get("group_name"), company=app.fields.get("company"),
                                 recommendation=rec.filename if rec else "")
-        out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, app.filename, rule.field or FIELD))
+        out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, app.filename, leaf(rule.field or FIELD)))
     return out

@@ -8,10 +8,11 @@ from typing import Any
 from intake.contract import DocumentResult, Finding
 from rules.cross.pairs import pairs
 from rules.names import exact_key
-from rules.paths import is_empty
+from rules.paths import is_empty, leaf
 
 FORM = "recommendation"
 FIELD = "groups[].company"
+PLACEHOLDERS = ("row", "value", "other_value", "application", "group")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:
@@ -23,5 +24,5 @@ def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Fin
             continue
         text = campaign.message(rule.id, row=p.seq, value=a, other_value=b, application=p.app.filename,
                                 group=p.row.get("group_name") or p.app.fields.get("group_name"))
-        out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, rec.filename, rule.field or FIELD))
+        out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, rec.filename, leaf(rule.field or FIELD)))
     return out

@@ -8,9 +8,11 @@ from typing import Any
 from intake.contract import DocumentResult, Finding
 from rules.cross.review_match import entries, is_about, review_of
 from rules.groups import groups_of
+from rules.paths import leaf
 
 FORM = "review"
 FIELD = "entries[].name"
+PLACEHOLDERS = ("row", "value")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:
@@ -23,5 +25,5 @@ def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Fin
         if not any(is_about(e.get("name"), g) for g in groups):
             text = campaign.message(rule.id, row=seq, value=e.get("name"))
             out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, review.filename,
-                               rule.field or FIELD))
+                               leaf(rule.field or FIELD)))
     return out

@@ -22,3 +22,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
         value = int(value)
     text = re.sub(r"[\s\u3000]", "", str(value))
     return None if re.fullmatch(rule.params["pattern"], text) else {}
+PLACEHOLDERS: tuple[str, ...] = ()

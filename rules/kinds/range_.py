@@ -19,3 +19,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         return {"min": lo, "max": hi}
     return None
+PLACEHOLDERS: tuple[str, ...] = ()

@@ -12,3 +12,4 @@ SKIPS_EMPTY = False
 
 def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | None:
     return {} if is_empty(value) else None
+PLACEHOLDERS: tuple[str, ...] = ()
