@@ -6,29 +6,51 @@ Interface::
     extract(form: str, doc: Document, fmt: str) -> dict                  # contract field keys
     pair_documents(documents: list[DocumentResult]) -> None              # e.g. PDF 申报表 ↔ Word twin
     recommender_of(documents: list[DocumentResult]) -> str | None        # 推荐单位 of a submission
+
+One small module per form, registered by name in :data:`EXTRACTORS`; values are found by their
+labels (:mod:`parsers.forms.labels`) and normalised by :mod:`parsers.forms.normalize`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
+from parsers.forms import application, recommendation, report, review, statistics, summary
+from parsers.forms.classify import classify
+from parsers.forms.pairing import pair_documents, recommender_of
 from parsers.model import Document
 
+__all__ = ["classify", "extract", "pair_documents", "recommender_of", "EXTRACTORS"]
 
-def classify(doc: Document | None, filename: str, fmt: str) -> str:
-    """STUB — replaced by the forms work."""
-    return "unknown"
+#: form name → module with ``KEYS`` and ``extract(doc)``; report and evidence share one reader.
+EXTRACTORS: dict[str, ModuleType] = {
+    "application": application,
+    "summary": summary,
+    "statistics": statistics,
+    "recommendation": recommendation,
+    "review": review,
+    "report": report,
+    "evidence": report,
+}
+
+
+def _empty(form: str) -> dict[str, Any]:
+    return {k: None for k in EXTRACTORS[form].KEYS}
 
 
 def extract(form: str, doc: Document, fmt: str) -> dict[str, Any]:
-    """STUB — replaced by the forms work."""
-    return {}
+    """The contract fields of ``form`` read from ``doc``; all None when its text is not trusted.
 
-
-def pair_documents(documents: list) -> None:
-    """STUB."""
-
-
-def recommender_of(documents: list) -> str | None:
-    """STUB."""
-    return None
+    Application copies from a PDF also carry ``seal_detected`` (the reader's red-seal guess),
+    which the rules use for the stamped copy.
+    """
+    module = EXTRACTORS.get(form)
+    if module is None:
+        return {}
+    run: Callable[[Document], dict[str, Any]] = module.extract
+    fields = run(doc) if doc.text_trusted else _empty(form)
+    if form == "application" and fmt in ("pdf", "image"):
+        fields["seal_detected"] = doc.meta.get("seal_detected")
+    return fields

@@ -1,0 +1,159 @@
+"""附件1 全国优秀质量管理小组申报表 → contract fields.
+
+One form per group. The values sit beside their labels in one table (Word), in a sheet
+(Excel) or in running lines (a PDF without ruled tables); the recommender is usually a line
+above the table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from parsers.forms import marks
+from parsers.forms.labels import (
+    RECOMMENDER,
+    Label,
+    LabelSet,
+    body_blocks,
+    locate,
+    norm_label,
+    row_after_label,
+    value_of,
+)
+from parsers.forms.normalize import clean_text, nfkc, normalize_phone, squash, strip_dates
+from parsers.forms.stamp import stamp_date
+from parsers.model import Document, Table
+
+KEYS = ("recommender", "company", "group_name", "topic", "topic_type", "address", "postcode", "contact_dept",
+        "contact_person", "mobile", "members", "intro", "date")
+
+LABELS = LabelSet([
+    RECOMMENDER,
+    Label("company", ("企业名称", "单位名称", "企业（单位）名称")),
+    Label("group_name", ("QC小组名称", "质量管理小组名称", "小组名称")),
+    Label("topic", ("课题名称", "成果名称")),
+    Label("topic_type", ("课题类型",)),
+    Label("address", ("详细通信地址", "通信地址", "通讯地址", "地址")),
+    Label("postcode", ("邮政编码", "邮编")),
+    Label("contact_dept", ("小组联系部门", "联系部门")),
+    Label("contact_person", ("直接联系人", "联系人")),
+    Label("mobile", ("手机号码", "手机", "联系电话", "移动电话")),
+    Label("members", ("小组成员名单", "小组成员", "成员名单")),
+    Label("intro", ("QC小组简介和主要活动过程及效果", "小组简介和主要活动过程及效果", "QC小组简介", "小组简介")),
+])
+
+_SIMPLE = ("recommender", "company", "group_name", "topic", "address", "contact_dept", "contact_person")
+_STAMP = re.compile(r"(单\s*位\s*)?盖\s*章")
+_NUMBER_ONLY = re.compile(r"^[\d\s.、，,)）(（]*$")
+_LEADING_NO = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）:：]?\s*")
+_NAME_SPLIT = re.compile(r"[、，,;；/\n]+")
+
+
+def extract(doc: Document) -> dict[str, Any]:
+    out: dict[str, Any] = {k: value_of(doc, LABELS, k) for k in _SIMPLE}
+    postcode = value_of(doc, LABELS, "postcode")
+    out["postcode"] = re.sub(r"\s", "", nfkc(postcode)) if postcode else None
+    out["mobile"] = normalize_phone(value_of(doc, LABELS, "mobile"))
+    out["topic_type"] = _topic_type(doc)
+    out["members"] = _members(doc)
+    out["intro"] = _intro(doc)
+    out["date"] = stamp_date(doc)
+    return {k: out.get(k) for k in KEYS}
+
+
+def _topic_type(doc: Document) -> str | None:
+    f = locate(doc, LABELS, "topic_type")
+    if f is None:
+        return None
+    if f.table is not None and norm_label(f.table.cell(f.row, f.col)) == norm_label("课题类型"):
+        return marks.topic_type(row_after_label(f.table, f.row, f.col, LABELS) or f.text)
+    return marks.topic_type(f.text)
+
+
+# --- members ---------------------------------------------------------------------------------
+
+def split_names(text: str) -> list[str]:
+    """Names from one cell: ``1 张三``, ``张三、李四``, ``张 三`` (a padded two-character name).
+
+    White space separates names unless every piece is one character: ``张 三`` is one name,
+    ``张三 李四`` two.
+    """
+    names: list[str] = []
+    for chunk in _NAME_SPLIT.split(nfkc(text)):
+        chunk = _LEADING_NO.sub("", chunk).strip()
+        if not chunk or _NUMBER_ONLY.match(chunk):
+            continue
+        parts = [p for p in re.split(r"\s+", chunk) if p and not _NUMBER_ONLY.match(p)]
+        parts = [_LEADING_NO.sub("", p) if re.match(r"^\d", p) else p for p in parts]
+        parts = [p for p in parts if p]
+        if parts and all(len(p) == 1 for p in parts):
+            names.append("".join(parts))
+        else:
+            names.extend(parts)
+    return names
+
+
+def _members(doc: Document) -> list[str]:
+    f = locate(doc, LABELS, "members")
+    if f is None:
+        return []
+    if f.table is None:
+        return split_names(f.text)
+    t, r, c = f.table, f.row, f.col
+    label_text = t.cell(r, c)
+    if norm_label(label_text) not in LABELS.by_key["members"].normed:
+        return split_names(f.text)  # '小组成员名单：张三、李四' in one cell
+    names: list[str] = []
+    names += _row_names(t, r, c + 1, label_text)
+    for rr in range(r + 1, t.n_rows):
+        row = t.grid[rr]
+        if any(x != label_text and LABELS.is_label(x) for x in row if x.strip()):
+            break
+        if any(x != label_text and LABELS.hits(x, start_only=True) for x in row if x.strip()):
+            break
+        names += _row_names(t, rr, 0, label_text)
+    return names
+
+
+def _row_names(t: Table, r: int, c0: int, label_text: str) -> list[str]:
+    out: list[str] = []
+    prev = None
+    for c in range(c0, t.n_cols):
+        txt = t.cell(r, c)
+        if txt == prev or txt == label_text:
+            prev = txt
+            continue
+        prev = txt
+        out += split_names(txt)
+    return out
+
+
+# --- intro -----------------------------------------------------------------------------------
+
+def _intro(doc: Document) -> str | None:
+    f = locate(doc, LABELS, "intro", cut=False)
+    if f is None:
+        return None
+    text = f.text
+    if f.table is None and not text:
+        text = _following_paragraphs(doc, f.row)
+    m = _STAMP.search(text)
+    if m:
+        text = text[: m.start()]
+    lines = [ln for ln in text.splitlines() if squash(strip_dates(ln)) or not squash(ln)]
+    return clean_text("\n".join(lines).strip())
+
+
+def _following_paragraphs(doc: Document, index: int) -> str:
+    """Running-text intro (a PDF without ruled tables): the lines after the label, up to the stamp."""
+    out: list[str] = []
+    for b in list(body_blocks(doc))[index + 1:]:
+        if isinstance(b, Table):
+            break
+        m = _STAMP.search(b)
+        if m:
+            out.append(b[: m.start()])
+            break
+        out.append(b)
+    return "\n".join(out)

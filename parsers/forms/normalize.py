@@ -1,0 +1,173 @@
+"""Value normalisation: what a person typed into a form cell → the contract's value.
+
+Forms are filled by hand in Word/Excel/WPS, so the same value arrives as ``１２３４``, ``1,234``,
+``3.2万个``, ``2020.9.10`` or ``二〇二〇年九月十日``. Everything here is pure and total: bad input
+gives ``None`` (or the text as written), never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def nfkc(text: str) -> str:
+    """Full-width digits, letters, colons and brackets → ASCII; ideographic space → space."""
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def squash(text: str) -> str:
+    """NFKC and all white space removed: the form used to compare labels and keywords."""
+    return _SPACE.sub("", nfkc(text))
+
+
+def clean_text(text: str | None) -> str | None:
+    """Contract text value: strip surrounding white space (incl. full-width) and fill-in underscores.
+
+    Inner text is kept as written; an empty result is ``None``.
+    """
+    if text is None:
+        return None
+    t = text.strip(" \t\r\n\u3000\u00a0_＿")
+    return t or None
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+_NUM = re.compile(r"-?\d+(?:\.\d+)?")
+_MAGNITUDE = {"亿": 1e8, "万": 1e4, "千": 1e3}
+
+
+def _magnitude(unit: str) -> float | None:
+    """Scale of a written unit ('万个' → 1e4, '个' → 1, '' → None meaning 'not stated')."""
+    u = squash(unit)
+    if not u or u.startswith("%") or "百分" in u:
+        return None
+    for k, v in _MAGNITUDE.items():
+        if u.startswith(k):
+            return v
+    if u[0] in "个元人次项家":
+        return 1.0
+    return None
+
+
+def parse_number(text: str | None, row_unit: str | None = None) -> int | float | None:
+    """``'1,234.5'`` → 1234.5, ``'１２３４'`` → 1234, ``'85%'`` → 85, ``'3.2万个'`` → 3.2.
+
+    The value is taken as written, in the unit the form names for the row. Only when the writer
+    states a unit of a different magnitude (``'32000个'`` in a ``万个`` row, ``'1.2亿元'`` in a
+    ``万元`` row) is it converted to the row's unit, because that is clearly what was meant.
+    """
+    if text is None:
+        return None
+    if isinstance(text, int | float):
+        return text
+    t = nfkc(text).replace(",", "").replace("，", "")
+    t = _SPACE.sub("", t)
+    m = _NUM.search(t)
+    if not m:
+        return None
+    raw = m.group(0)
+    value: float = float(raw)
+    written = _magnitude(t[m.end():])
+    wanted = _magnitude(row_unit or "")
+    if written is not None and wanted is not None and written != wanted:
+        value = round(value * written / wanted, 10)
+    if "." not in raw and value == int(value):
+        return int(value)
+    if value == int(value) and written is not None and wanted is not None and written != wanted:
+        return int(value)
+    return value
+
+
+# --- phone numbers ---------------------------------------------------------------------------
+
+_PHONE_CHARS = re.compile(r"^[\d\s\-+()（）\u2010-\u2015－.]+$")
+_PHONE_SPLIT = re.compile(r"[;；,，/、]|\s{2,}|或")
+
+
+def normalize_phone(text: str | None) -> str | None:
+    """Phone numbers → digits only.
+
+    Decision: separators (spaces, dashes, brackets, dots) are dropped and a landline keeps its
+    leading-0 area code (``'(010) 66073178'`` → ``'01066073178'``), so a rule can tell an
+    11-digit mobile (starts with 1) from a landline (starts with 0). A +86/0086 country code is
+    dropped. When several numbers are given, the first is used. Text that is not a phone number
+    at all (``'无'``, ``'见附件'``) is returned as written, so a rule can quote it.
+    """
+    t = clean_text(text)
+    if t is None:
+        return None
+    t = nfkc(t).strip()
+    first = next((p.strip() for p in _PHONE_SPLIT.split(t) if p.strip()), t)
+    if not _PHONE_CHARS.match(first) or not re.search(r"\d", first):
+        return t
+    digits = re.sub(r"\D", "", first)
+    if first.lstrip().startswith("+86") or (digits.startswith("0086") and len(digits) > 12):
+        digits = digits[2:] if first.lstrip().startswith("+86") else digits[4:]
+        if not digits.startswith("1"):
+            digits = "0" + digits
+    elif digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
+        digits = digits[2:]
+    return digits or t
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_DATE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})(?!\d)\s*[日号]?")
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DATE = re.compile(r"([〇○零Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+                      r"\s*([一二三四五六七八九十]{1,3})\s*[日号]")
+
+
+def _cn_small(s: str) -> int | None:
+    """'九' → 9, '十' → 10, '十二' → 12, '二十' → 20, '三十一' → 31."""
+    if "十" not in s:
+        return _CN_DIGIT.get(s) if len(s) == 1 else None
+    tens, _, ones = s.partition("十")
+    t = _CN_DIGIT.get(tens, 0) if tens else 1
+    o = _CN_DIGIT.get(ones, 0) if ones else 0
+    return t * 10 + o
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def find_date(text: str | None) -> str | None:
+    """The first calendar date in the text as ``YYYY-MM-DD``; ``'年 月 日'`` (unfilled) → None."""
+    if not text:
+        return None
+    t = nfkc(text)
+    m = _DATE.search(t)
+    if m:
+        iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if iso:
+            return iso
+    m = _CN_DATE.search(t)
+    if m:
+        y = "".join(str(_CN_DIGIT[c]) for c in m.group(1))
+        mo, d = _cn_small(m.group(2)), _cn_small(m.group(3))
+        if mo and d:
+            return _iso(int(y), mo, d)
+    return None
+
+
+def strip_dates(text: str) -> str:
+    """Remove dates and unfilled '年 月 日' from a line (e.g. after a stamp label)."""
+    t = _DATE.sub("", nfkc(text))
+    t = _CN_DATE.sub("", t)
+    return re.sub(r"_*\s*年[\s_]*月[\s_]*日", "", t)
+
+
+def normalize_digits(text: str | None) -> str | None:
+    """Full-width digits and letters → ASCII, surrounding blanks stripped (e.g. 序号 '０１' → '01')."""
+    t = clean_text(text)
+    return nfkc(t).strip() if t else None

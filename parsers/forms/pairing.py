@@ -1,0 +1,90 @@
+"""Post-passes over one message: pair an application's PDF copy with its Word copy, and find the
+recommending unit the forms agree on.
+
+The notice asks for each 申报表 twice: a stamped PDF (often a scan, so no text) and a Word file.
+A scanned PDF gives no company or group name; its Word twin does, and the rules need both to say
+which group a missing or unstamped copy belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import PurePosixPath
+from typing import Any
+
+from parsers.forms.normalize import squash
+
+PDF_LIKE = ("pdf", "image")
+WORD_LIKE = ("docx", "doc", "wps")
+_NOISE = re.compile(r"附件[0-9一]?|全国优秀质量管理小组|质量管理小组|申报表|盖章版?|扫描件?|电子版|word版?|pdf版?|"
+                    r"[（）()\[\]【】_\-—·.、,，\s]", re.IGNORECASE)
+APPLICATION_KEYS = ("recommender", "company", "group_name", "topic", "topic_type", "address", "postcode",
+                    "contact_dept", "contact_person", "mobile", "members", "intro", "date")
+FORM_PRIORITY = ("recommendation", "statistics", "review", "summary", "application")
+
+
+def _stem(filename: str) -> str:
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name)
+    return _NOISE.sub("", squash(name))
+
+
+def _similar(pdf: Any, word: Any) -> bool:
+    a, b = _stem(pdf.filename), _stem(word.filename)
+    if a and b and (a == b or a in b or b in a):
+        return True
+    pdf_name = squash(pdf.filename)
+    return any(v and squash(v) in pdf_name for v in (word.fields.get("group_name"), word.fields.get("company")))
+
+
+def pair_documents(documents: list) -> None:
+    for d in documents:
+        if d.form == "unknown" and d.format in PDF_LIKE and "申报表" in squash(d.filename):
+            d.form = "application"
+            d.fields = {k: ([] if k == "members" else None) for k in APPLICATION_KEYS} | dict(d.fields or {})
+    apps = [d for d in documents if d.form == "application"]
+    for d in apps:
+        d.fields["copy"] = "pdf" if d.format in PDF_LIKE else "word"
+    pdfs = [d for d in apps if d.fields["copy"] == "pdf"]
+    words = [d for d in apps if d.fields["copy"] == "word" and (d.fields.get("company") or d.fields.get("group_name"))]
+    free = list(words)
+    pending = []
+    for p in pdfs:
+        twin = next((w for w in free if _similar(p, w)), None)
+        if twin is None:
+            pending.append(p)
+            continue
+        free.remove(twin)
+        _pair(p, twin)
+    if len(pending) == 1 and len(free) == 1 and len(pdfs) == 1 and len(words) == 1:
+        _pair(pending[0], free[0])
+
+
+def _pair(pdf: Any, word: Any) -> None:
+    pdf.fields["paired_with"] = word.filename
+    word.fields["paired_with"] = pdf.filename
+    for k in ("company", "group_name"):
+        if not pdf.fields.get(k):
+            pdf.fields[k] = word.fields.get(k)
+
+
+def recommender_of(documents: list) -> str | None:
+    """The recommender most forms agree on (ties: the recommendation form's, then statistics …)."""
+    votes: Counter[str] = Counter()
+    written: dict[str, str] = {}
+    rank: dict[str, int] = {}
+    for d in documents:
+        v = (d.fields or {}).get("recommender")
+        if not isinstance(v, str) or not squash(v):
+            continue
+        key = squash(v)
+        votes[key] += 1
+        r = FORM_PRIORITY.index(d.form) if d.form in FORM_PRIORITY else len(FORM_PRIORITY)
+        if key not in rank or r < rank[key]:
+            rank[key] = r
+            written[key] = v.strip()
+    if not votes:
+        return None
+    best = max(votes, key=lambda k: (votes[k], -rank[k]))
+    return written[best]

@@ -1,0 +1,93 @@
+"""附件4 全国优秀质量管理小组推荐表 → the recommended groups, the judges, and the signature line.
+
+The two lists are found by their header rows (``序号 | 企业名称 | 小组名称 | 课题类型`` and
+``序号 | 姓名 | 工作单位 | 评委证书编号 | 手机``), whether they are two tables, one table with a
+``二、评委名单`` row in between, or two sheets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parsers.forms import marks
+from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
+from parsers.forms.normalize import clean_text, normalize_digits, normalize_phone, strip_dates
+from parsers.forms.rows import Column, ListSpec, read_lists
+from parsers.forms.stamp import stamp_date
+from parsers.model import Document
+
+KEYS = ("recommender", "groups", "judges", "filled_by", "phone", "date")
+
+GROUPS = ListSpec([
+    Column("seq", ("序号",)),
+    Column("company", ("企业名称", "单位名称", "企业")),
+    Column("group_name", ("QC小组名称", "小组名称")),
+    Column("topic_type", ("课题类型", "类型")),
+], required=("group_name",), min_found=3)
+
+JUDGES = ListSpec([
+    Column("seq", ("序号",)),
+    Column("name", ("姓名", "评委姓名")),
+    Column("employer", ("工作单位", "单位")),
+    Column("certificate_no", ("评委证书编号", "证书编号", "编号")),
+    Column("mobile", ("手机号码", "手机", "联系电话", "电话")),
+], required=("name",), min_found=3)
+
+STOP = ("填表人", "推荐质协章")
+
+LABELS = LabelSet([
+    RECOMMENDER,
+    Label("filled_by", ("填表人",)),
+    Label("phone", ("联系电话", "电话")),
+    Label("seal", ("推荐质协章", "推荐单位盖章")),
+], stops=("年月日",))
+
+
+def topic_type_cell(value: Any) -> str | None:
+    """A 课题类型 cell: '问题解决型'/'创新型' when it says so (tick columns included), else as written."""
+    if isinstance(value, list):  # tick columns: [(option, cell)]
+        return marks.topic_type(" ".join(f"{opt} {cell or '□'}" for opt, cell in value))
+    text = clean_text(value)
+    if text is None:
+        return None
+    return marks.topic_type(text) or text
+
+
+def extract(doc: Document) -> dict[str, Any]:
+    lists = read_lists(doc, {"groups": GROUPS, "judges": JUDGES}, stop=STOP)
+    groups = [
+        {
+            "seq": normalize_digits(g.get("seq")),
+            "company": clean_text(g.get("company")),
+            "group_name": clean_text(g.get("group_name")),
+            "topic_type": topic_type_cell(g.get("topic_type")),
+        }
+        for g in lists["groups"]
+    ]
+    judges = [
+        {
+            "seq": normalize_digits(j.get("seq")),
+            "name": clean_text(j.get("name")),
+            "employer": clean_text(j.get("employer")),
+            "certificate_no": normalize_digits(j.get("certificate_no")),
+            "mobile": normalize_phone(j.get("mobile")),
+        }
+        for j in lists["judges"]
+    ]
+    return {
+        "recommender": recommender(doc),
+        "groups": groups,
+        "judges": judges,
+        "filled_by": value_of(doc, LABELS, "filled_by"),
+        "phone": normalize_phone(value_of(doc, LABELS, "phone")),
+        "date": stamp_date(doc),
+    }
+
+
+def recommender(doc: Document) -> str | None:
+    """推荐单位/推荐省市、行业 line, else what is written at the 推荐质协章 (when it is not a date)."""
+    v = value_of(doc, LABELS, "recommender")
+    if v:
+        return v
+    seal = value_of(doc, LABELS, "seal")
+    return clean_text(strip_dates(seal)) if seal else None

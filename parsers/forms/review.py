@@ -1,0 +1,57 @@
+"""附件5 质量管理小组成果评审汇总表 → scored entries and the signature line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
+from parsers.forms.normalize import clean_text, normalize_digits, normalize_phone, parse_number
+from parsers.forms.rows import Column, ListSpec, read_lists
+from parsers.forms.stamp import stamp_date
+from parsers.model import Document
+
+KEYS = ("recommender", "entries", "filled_by", "phone", "date")
+
+ENTRIES = ListSpec([
+    Column("seq", ("序号",)),
+    Column("name", ("企业/小组名称", "企业、小组名称", "成果名称", "名称")),
+    Column("company", ("企业名称", "单位名称")),
+    Column("group", ("小组名称",)),
+    Column("evaluation", ("成果评价", "评价", "评语")),
+    Column("score", ("分数", "得分", "评分", "成绩")),
+], required=("score",), min_found=3)
+
+LABELS = LabelSet([
+    RECOMMENDER,
+    Label("filled_by", ("填表人",)),
+    Label("phone", ("联系电话", "电话")),
+], stops=("推荐质协章", "年月日"))
+
+
+def _name(rec: dict) -> str | None:
+    """企业/小组名称 in one column, or 企业名称 and 小组名称 in two columns joined with '/'."""
+    if clean_text(rec.get("name")):
+        return clean_text(rec.get("name"))
+    parts = [clean_text(rec.get(k)) for k in ("company", "group")]
+    joined = "/".join(p for p in parts if p)
+    return joined or None
+
+
+def extract(doc: Document) -> dict[str, Any]:
+    rows = read_lists(doc, {"entries": ENTRIES}, stop=("填表人", "推荐质协章"))["entries"]
+    entries = [
+        {
+            "seq": normalize_digits(e.get("seq")),
+            "name": _name(e),
+            "evaluation": clean_text(e.get("evaluation")),
+            "score": parse_number(e.get("score")),
+        }
+        for e in rows
+    ]
+    return {
+        "recommender": value_of(doc, LABELS, "recommender"),
+        "entries": entries,
+        "filled_by": value_of(doc, LABELS, "filled_by"),
+        "phone": normalize_phone(value_of(doc, LABELS, "phone")),
+        "date": stamp_date(doc),
+    }

@@ -1,0 +1,75 @@
+"""附件2 质量管理小组活动工作总结 → recommender, char_count, sections.
+
+Decision on ``char_count`` (the notice asks for 3000 字以上): every non-white-space character of
+the body — paragraphs and table cells (merged cells once) — *excluding* the document title (the
+first short line that names the 总结), the attachment marker (``附件2``) and the
+``推荐省市、行业：…`` line, which are headers and not what the unit wrote. Punctuation counts,
+as it does in Word's character count without spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from parsers.forms.labels import RECOMMENDER, LabelSet, value_of
+from parsers.forms.normalize import squash
+from parsers.model import Document, Table
+
+KEYS = ("recommender", "char_count", "sections")
+LABELS = LabelSet([RECOMMENDER])
+
+_HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
+_ATTACHMENT = re.compile(r"^附件[0-9一二三四五]*$")
+_HEADING_MAX = 40
+
+
+def extract(doc: Document) -> dict[str, Any]:
+    return {
+        "recommender": value_of(doc, LABELS, "recommender"),
+        "char_count": char_count(doc),
+        "sections": sections(doc),
+    }
+
+
+def char_count(doc: Document) -> int:
+    total = 0
+    header = True  # still in the lines before the body: marker, title, recommender
+    titled = False
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            header = False
+            total += len(squash(b.text()))
+            continue
+        s = squash(b)
+        if not s:
+            continue
+        if header:
+            if _ATTACHMENT.match(s) or LABELS.inline(b, "recommender") is not None:
+                continue
+            if not titled and "总结" in s and len(s) <= _HEADING_MAX:
+                titled = True
+                continue
+        header = False
+        total += len(s)
+    return total
+
+
+def sections(doc: Document) -> list[str]:
+    """Top-level headings as written (``一、基本情况``); a heading run into its first sentence is cut
+    at the first full stop or colon."""
+    out: list[str] = []
+    for p in doc.paragraphs:
+        for line in p.splitlines():
+            if not _HEADING.match(line):
+                continue
+            h = line.strip().strip("\u3000")
+            if len(h) > _HEADING_MAX:
+                m = re.search(r"[。：:；;]", h)
+                if not m or m.start() > _HEADING_MAX:
+                    continue
+                h = h[: m.start()]
+            h = h.rstrip("。：:；; \u3000")
+            if h and h not in out:
+                out.append(h)
+    return out
