@@ -9,7 +9,7 @@ Never raises on bad input: broken MIME, corrupt/encrypted archives, bombs and pa
 :class:`parsers.model.Problem` entries on the part (or on ``Unpacked.problems``).
 """
 
-from intake.unpack.types import Limits, Part, Unpacked
 from intake.unpack.mime import unpack_message
+from intake.unpack.types import Limits, Part, Unpacked
 
 __all__ = ["Limits", "Part", "Unpacked", "unpack_message"]

@@ -1,17 +1,310 @@
-"""STUB — replaced by the unpack work: MIME via mail-parser, names, archives, sniffing."""
+"""MIME: one raw message → :class:`Unpacked` (headers, body text, a flat list of parts).
+
+mail-parser does the parsing and the defect list; names, subject and sender are then decoded
+again from the raw header bytes (:mod:`intake.unpack.names`) because mail-parser drops bytes it
+cannot decode. Containers (zip/rar/7z, attached messages) are expanded by
+:class:`intake.unpack.collect.Collector`, which calls back into :func:`walk` for messages.
+"""
 
 from __future__ import annotations
 
 import email
-import email.policy
+import email.message
+import html
+import re
+from collections import Counter
+from email.utils import getaddresses
 
+import mailparser
+
+from intake.unpack.collect import Collector
+from intake.unpack.dates import parse_date, received_date
+from intake.unpack.names import (
+    clean_filename,
+    decode_bytes,
+    decode_header,
+    decode_words,
+    header_param,
+    main_value,
+    wire_text,
+)
+from intake.unpack.sniff import sniff
 from intake.unpack.types import Limits, Part, Unpacked
+from parsers.model import Problem
+
+Message = email.message.Message
+_MAX_MIME_NESTING = 40  # deeper multipart nesting is hostile; mail-parser refuses beyond its own bound
+_ATTACHED = ("message/rfc822", "message/global")
+_IMAGE_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/bmp": "bmp", "image/tiff": "tif"}
 
 
 def unpack_message(raw: bytes, limits: Limits | None = None) -> Unpacked:
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    parts = []
-    for p in msg.iter_attachments():
-        parts.append(Part(p.get_filename() or "", None, p.get_content(), "other"))
-    return Unpacked(str(msg.get("Message-ID") or ""), None, None, [], str(msg.get("Subject") or ""),
-                    None, None, list(msg.items()), "", parts)
+    """Unpack one raw RFC 5322 message. Never raises: whatever could not be understood becomes a
+    :class:`Problem` (``message.malformed`` when nothing sensible was found)."""
+    try:
+        return _unpack(bytes(raw or b""), limits or Limits())
+    except Exception as e:  # the contract: bad input must never take the pipeline down
+        return Unpacked(None, None, None, [], None, None, None, [], "",
+                        problems=[Problem("message.malformed", f"无法解析邮件：{type(e).__name__}: {e}")])
+
+
+def _parse(raw: bytes) -> tuple[Message, list[str]]:
+    """mail-parser's message tree and its defects as flat strings; the stdlib when it gives up."""
+    try:
+        mp = mailparser.parse_from_bytes(raw)
+        defects = []
+        for entry in mp.defects or []:
+            for where, items in (entry.items() if isinstance(entry, dict) else [("", [entry])]):
+                defects += [f"{where}: {d}" if where else str(d) for d in items]
+        if mp.message is not None:
+            return mp.message, defects
+    except Exception as e:  # mail-parser raises its own errors on hostile input: fall back
+        defects = [f"mail-parser: {type(e).__name__}: {e}"]
+    return email.message_from_bytes(raw), defects
+
+
+def _unpack(raw: bytes, limits: Limits) -> Unpacked:
+    msg, defects = _parse(raw)
+    problems: list[Problem] = []
+    if _split_failed(msg):
+        fixed = _with_guessed_boundary(raw)
+        if fixed is not None:
+            defects.append("boundary 缺失或不符，已按正文中的分隔行恢复")
+            msg = email.message_from_bytes(fixed)
+        if _split_failed(msg):
+            problems.append(Problem("message.malformed", "邮件声明为多部分但无法拆分（缺少或错误的 boundary），附件无法取出"))
+    headers = [(name, decode_header(value)) for name, value in msg.raw_items()]
+    known = {n.lower() for n, _ in headers} & {"from", "to", "subject", "date", "message-id", "received"}
+    if not raw.strip() or not known:
+        problems.append(Problem("message.malformed", "没有可识别的邮件信头，不是一封完整的邮件"))
+    from_name, from_addr = _from(msg)
+    body_parts: list[tuple[str, str]] = []
+    unpacked = Unpacked(
+        message_id=_first(msg, "Message-ID"),
+        from_addr=from_addr,
+        from_name=from_name,
+        to_addrs=_addresses(msg, "To") + _addresses(msg, "Cc"),
+        subject=_decoded(msg, "Subject"),
+        date=parse_date(_first(msg, "Date")),
+        received=received_date([wire_text(v) for v in raw_headers(msg, "Received")]),
+        headers=headers,
+        body_text="",
+        defects=defects,
+        problems=problems,
+    )
+    collector = Collector(limits, _open_attached)
+    walk(msg, None, 0, collector, body_parts, unpacked.problems)
+    unpacked.parts = collector.parts
+    unpacked.body_text = _body(body_parts)
+    if _truncated(msg):
+        problems.append(Problem("message.malformed", "邮件不完整（最后一个部分被截断），请重新发送"))
+    return unpacked
+
+
+def walk(
+    node: Message,
+    container: Part | None,
+    depth: int,
+    collector: Collector,
+    body: list[tuple[str, str]] | None,
+    problems: list[Problem],
+    nesting: int = 0,
+) -> None:
+    """Add every attachment of ``node`` to the collector. ``body`` collects the text bodies of the
+    outer message only (None for attached messages, whose bodies are not ours to read)."""
+    name_of_container = container.filename if container is not None else None
+    ctype = node.get_content_type()
+    if node.is_multipart() and node.get_content_maintype() == "multipart":
+        if nesting >= _MAX_MIME_NESTING:
+            problems.append(Problem("message.malformed", "MIME 嵌套层数过多，其余部分未处理"))
+            return
+        for child in node.get_payload():
+            if isinstance(child, Message):
+                walk(child, container, depth, collector, body, problems, nesting + 1)
+        return
+    cd = raw_header(node, "Content-Disposition")
+    ct = raw_header(node, "Content-Type")
+    disposition = main_value(cd) if cd is not None else ""
+    filename = None
+    if cd is not None:
+        filename = header_param(cd, "filename")
+    if not filename and ct is not None:
+        filename = header_param(ct, "name")
+    filename = clean_filename(filename) if filename else ""
+    if ctype in _ATTACHED or (node.is_multipart() and node.get_content_maintype() == "message"):
+        data = _message_bytes(node)
+        if not filename:
+            filename = _subject_name(node)
+        _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
+        return
+    if not filename:
+        if ctype in ("text/plain", "text/html") and disposition != "attachment":
+            if body is not None:
+                body.append((ctype, _text(node)))
+            return
+        if node.get_content_maintype() not in ("application", "audio", "video") and disposition != "attachment":
+            return  # unnamed inline images of an HTML body, delivery reports ...
+    data = _payload(node)
+    if not filename:
+        filename = _unnamed(data, ctype, len(collector.parts) + 1)
+    _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
+
+
+def _add(collector: Collector, part: Part, container: Part | None, problems: list[Problem]) -> None:
+    if not collector.add(part):
+        collector.too_many(container, problems)
+
+
+def _open_attached(part: Part, collector: Collector) -> None:
+    """Collector callback: walk an attached message (MIME part or .eml inside an archive)."""
+    inner = email.message_from_bytes(part.data)
+    walk(inner, part, part.depth + 1, collector, None, part.problems)
+
+
+def _split_failed(msg: Message) -> bool:
+    """Declared multipart, but the parser found no parts (missing or wrong boundary)."""
+    if msg.get_content_maintype() != "multipart":
+        return False
+    payload = msg.get_payload()
+    return not isinstance(payload, list) or not payload
+
+
+def _with_guessed_boundary(raw: bytes) -> bytes | None:
+    """Recover a multipart whose boundary parameter is missing or wrong: take the ``--token`` line
+    that repeats in the body and write it into the top-level Content-Type."""
+    m = re.search(rb"\r?\n\r?\n", raw)
+    if not m:
+        return None
+    head, body = raw[: m.start()], raw[m.start() :]
+    found = Counter(re.findall(rb"(?m)^--([!-~]{1,70}?)(?:--)?[ \t]*\r?$", body))
+    if not found:
+        return None
+    token, count = found.most_common(1)[0]
+    if count < 2:
+        return None
+    ct = re.search(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", head)
+    if not ct:
+        return None
+    value = re.sub(rb'(?i);\s*boundary=("[^"]*"|[^;\s]*)', b"", ct.group(0))
+    new_ct = value + b'; boundary="' + token.replace(b'"', b"") + b'"'
+    return head[: ct.start()] + new_ct + head[ct.end() :] + body
+
+
+def _truncated(msg: Message) -> bool:
+    """Closing boundary missing *and* a base64 part ending badly: the message was cut off in transit
+    (a missing closing boundary alone is a harmless client quirk)."""
+    names = {type(d).__name__ for d in msg.defects}
+    if "CloseBoundaryNotFoundDefect" not in names:
+        return False
+    payload = msg.get_payload()
+    if not isinstance(payload, list) or not payload:
+        return False
+    last = payload[-1]
+    if not isinstance(last, Message) or last.is_multipart():
+        return False
+    try:
+        last.get_payload(decode=True)
+    except Exception:
+        return True
+    return any("Base64" in type(d).__name__ for d in last.defects)
+
+
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """All values of a header as the parser stored them (surrogate-escaped wire text).
+
+    Never ``msg.get()``: compat32 turns 8-bit values into ``Header`` objects that lose the bytes."""
+    key = name.lower()
+    return [v for k, v in msg.raw_items() if k.lower() == key]
+
+
+def raw_header(msg: Message, name: str) -> str | None:
+    values = raw_headers(msg, name)
+    return values[0] if values else None
+
+
+def _decoded(msg: Message, name: str) -> str | None:
+    value = raw_header(msg, name)
+    return decode_header(value) if value is not None else None
+
+
+def _first(msg: Message, name: str) -> str | None:
+    value = raw_header(msg, name)
+    if value is None:
+        return None
+    text = wire_text(value).strip()
+    return text or None
+
+
+def _from(msg: Message) -> tuple[str | None, str | None]:
+    value = raw_header(msg, "From")
+    if value is None:
+        return None, None
+    pairs = [(n, a) for n, a in getaddresses([wire_text(value)]) if a]
+    if not pairs:
+        m = re.search(r"[\w.+-]+@[\w.-]+", wire_text(value))
+        return None, (m.group(0).lower() if m else None)
+    name, addr = pairs[0]
+    name = decode_words(name).strip().strip('"').strip() or None
+    return name, addr.strip().lower()
+
+
+def _addresses(msg: Message, header: str) -> list[str]:
+    values = [wire_text(v) for v in raw_headers(msg, header)]
+    return [a.strip().lower() for _, a in getaddresses(values) if a and "@" in a]
+
+
+def _payload(node: Message) -> bytes:
+    try:
+        data = node.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = node.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _message_bytes(node: Message) -> bytes:
+    payload = node.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        try:
+            return payload[0].as_bytes()
+        except Exception:
+            return bytes(str(payload[0]), "utf-8", "surrogateescape")
+    return _payload(node)
+
+
+def _subject_name(node: Message) -> str:
+    """File name of an attached message with none: its subject + ``.eml``, as mail clients show it."""
+    payload = node.get_payload()
+    subject = ""
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        subject = _decoded(payload[0], "Subject") or ""
+    subject = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", subject).strip()[:120]
+    return (subject or "(无主题)") + ".eml"
+
+
+def _unnamed(data: bytes, ctype: str, n: int) -> str:
+    fmt = sniff(data, "", ctype).format
+    ext = _IMAGE_EXT.get(ctype, "jpg") if fmt == "image" else ("" if fmt == "other" else fmt)
+    return f"未命名附件{n}" + (f".{ext}" if ext else "")
+
+
+def _text(node: Message) -> str:
+    ct = raw_header(node, "Content-Type")
+    charset = header_param(ct, "charset") if ct is not None else None
+    return decode_bytes(_payload(node), charset)
+
+
+def _body(parts: list[tuple[str, str]]) -> str:
+    """The plain-text body; an HTML-only body is reduced to its text."""
+    plain = [t for c, t in parts if c == "text/plain"]
+    if plain:
+        return "\n".join(plain).strip()
+    htmls = [t for c, t in parts if c == "text/html"]
+    if not htmls:
+        return ""
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", "\n".join(htmls))
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>", "\n", text)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return re.sub(r"[ \t\u00a0]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()

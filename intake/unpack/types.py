@@ -18,6 +18,9 @@ class Limits:
     max_parts: int = 500  # files in one message, archives expanded
     max_depth: int = 4  # archive in archive in attached message ...
     max_ratio: int = 200  # decompressed / compressed size of one archive member
+    # The ratio is only judged above this size: a few KB of blanks legitimately compress 500x,
+    # and a small file cannot hurt us whatever its ratio.
+    ratio_floor_bytes: int = 1024 * 1024
 
 
 @dataclass

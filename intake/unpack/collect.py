@@ -1,0 +1,85 @@
+"""Flattening one message's attachments into parts, opening containers recursively under the limits.
+
+Why one collector per message: the limits that protect the daemon (total bytes, number of parts)
+are per message, whatever mix of MIME parts, archives and attached messages they come in; the
+collector is the one place that counts them. Containers are listed before their members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from intake.unpack.archives import READERS, Member
+from intake.unpack.sniff import sniff
+from intake.unpack.types import Limits, Part
+from parsers.model import Problem
+
+CONTAINERS = (*READERS, "eml")
+
+
+class Collector:
+    """Sniffs each part, keeps it, and expands archives and attached messages into more parts."""
+
+    def __init__(self, limits: Limits, open_message: Callable[[Part, Collector], None]) -> None:
+        self.limits = limits
+        self.parts: list[Part] = []
+        self.total = 0
+        self._open_message = open_message
+
+    def room(self) -> int:
+        """Bytes still allowed for this message."""
+        return max(0, self.limits.max_total_bytes - self.total)
+
+    def add(self, part: Part) -> bool:
+        """Keep ``part`` (and expand it when it is a container). False when the message already has
+        ``max_parts`` parts: the caller reports ``archive.too_many`` on whatever it was expanding."""
+        if len(self.parts) >= self.limits.max_parts:
+            return False
+        sniffed = sniff(part.data, part.filename, part.content_type)
+        part.format = sniffed.format
+        part.problems.extend(sniffed.problems)
+        if not part.data and not part.problems:
+            part.problems.append(Problem("document.empty", "文件为空（0 字节）"))
+        self.parts.append(part)
+        self.total += len(part.data)
+        if part.format in CONTAINERS and part.data:
+            self._expand(part)
+        return True
+
+    def _expand(self, container: Part) -> None:
+        if container.depth + 1 > self.limits.max_depth:
+            container.problems.append(
+                Problem("archive.too_deep", f"嵌套超过 {self.limits.max_depth} 层（压缩包/邮件套压缩包），未再展开")
+            )
+            return
+        if container.format == "eml":
+            self._open_message(container, self)
+            return
+        unsafe: list[str] = []
+        items = READERS[container.format](container.data, self.limits, self.room)
+        try:
+            for item in items:
+                if isinstance(item, Problem):
+                    container.problems.append(item)
+                    continue
+                if item.unsafe_name is not None:
+                    unsafe.append(item.unsafe_name)
+                if not self.add(self.member_part(item, container)):
+                    self.too_many(container)
+                    break
+        finally:
+            items.close()
+        if unsafe:
+            shown = "、".join(unsafe[:5]) + (" 等" if len(unsafe) > 5 else "")
+            container.problems.append(Problem("archive.unsafe_name", f"压缩包内含不安全的路径：{shown}"))
+
+    @staticmethod
+    def member_part(member: Member, container: Part) -> Part:
+        return Part(member.name, container.filename, member.data, format="other",
+                    problems=list(member.problems), depth=container.depth + 1)
+
+    def too_many(self, container: Part | None, problems: list[Problem] | None = None) -> None:
+        """Report the part-count limit once, on the container (or the message's problem list)."""
+        target = container.problems if container is not None else problems
+        if target is not None and not any(p.rule == "archive.too_many" for p in target):
+            target.append(Problem("archive.too_many", f"文件数超过上限 {self.limits.max_parts} 个，其余未处理"))
