@@ -15,6 +15,7 @@ from datetime import datetime
 
 from intake.contract import CONTAINER_FORMATS, CheckResult, DocumentResult, MessageInfo, status_of
 from intake.unpack import Limits, Part, Unpacked, unpack_message
+from intake.unpack.types import NOTICE_ONLY
 from parsers import forms, readers
 from parsers.model import Document, Problem
 from rules import Campaign, evaluate
@@ -43,7 +44,7 @@ def read_part(part: Part, read_timeout: float = 60.0) -> DocumentResult:
         result.form = "unknown"  # containers are listed; their members follow as their own parts
         return result
     doc: Document | None = None
-    if not part.problems:
+    if all(p.rule in NOTICE_ONLY for p in part.problems):  # notices (unsafe name) still get read
         try:
             doc = readers.read(part.data, part.format, part.filename, timeout=read_timeout)
         except Exception as e:  # a reader bug must not lose the message: report and go on

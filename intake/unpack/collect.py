@@ -55,23 +55,20 @@ class Collector:
         if container.format == "eml":
             self._open_message(container, self)
             return
-        unsafe: list[str] = []
         items = READERS[container.format](container.data, self.limits, self.room)
         try:
             for item in items:
                 if isinstance(item, Problem):
                     container.problems.append(item)
                     continue
+                part = self.member_part(item, container)
                 if item.unsafe_name is not None:
-                    unsafe.append(item.unsafe_name)
-                if not self.add(self.member_part(item, container)):
+                    part.problems.append(Problem("archive.unsafe_name", f"原路径“{item.unsafe_name}”含有不安全的成分，已按“{item.name}”处理"))
+                if not self.add(part):
                     self.too_many(container)
                     break
         finally:
             items.close()
-        if unsafe:
-            shown = "、".join(unsafe[:5]) + (" 等" if len(unsafe) > 5 else "")
-            container.problems.append(Problem("archive.unsafe_name", f"压缩包内含不安全的路径：{shown}"))
 
     @staticmethod
     def member_part(member: Member, container: Part) -> Part:

@@ -7,6 +7,9 @@ from datetime import datetime
 
 from parsers.model import Problem
 
+# Problems that are only a notice: the part is still read (the pipeline checks this set).
+NOTICE_ONLY: frozenset[str] = frozenset({"archive.unsafe_name"})
+
 
 @dataclass
 class Limits:
