@@ -48,8 +48,27 @@ class _Source:
                     return i
         return None
 
+    def line_in_block(self, anchor: str, key: str) -> int | None:
+        """The line of ``key =`` inside the table that contains ``anchor`` (e.g. a rule's id)."""
+        at = self.line_of(anchor)
+        if at is None:
+            return None
+        first = at - 1
+        while first > 0 and not self.lines[first].lstrip().startswith("["):
+            first -= 1
+        last = at
+        while last < len(self.lines) and not self.lines[last].lstrip().startswith("["):
+            last += 1
+        pat = re.compile(r"[\"']?" + re.escape(key) + r"[\"']?\s*=")
+        for i in range(first, last):
+            if pat.match(self.lines[i].strip()):
+                return i + 1
+        return at
+
     def error(self, what: str, *needles: str) -> RuleFileError:
-        line = self.line_of(*needles)
+        line = self.line_in_block(needles[0], needles[-1]) if len(needles) > 1 else self.line_of(*needles)
+        if line is None:
+            line = self.line_of(*needles)
         return RuleFileError(f"{self.name}:{line}: {what}" if line else f"{self.name}: {what}")
 
 
@@ -253,10 +272,10 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
     where = f"rule {rid!r}"
     kind = entry.get("kind")
     if kind not in KINDS and kind != "cross":
-        raise src.error(f"{where}: unknown kind {kind!r} (known: {', '.join([*KINDS, 'cross'])})", rid)
+        raise src.error(f"{where}: unknown kind {kind!r} (known: {', '.join([*KINDS, 'cross'])})", rid, "kind")
     allowed = RULE_KEYS | set(KINDS[kind].PARAMS if kind in KINDS else ())
     _keys(src, entry, allowed, where, rid)
-    severity = _severity(src, entry.get("severity"), where, rid)
+    severity = _severity(src, entry.get("severity"), where, rid, "severity")
     message = entry.get("message")
     if not isinstance(message, str) or not message.strip():
         raise src.error(f"{where}: 'message' (the Chinese text) is required", rid)
@@ -264,35 +283,35 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
     if kind == "cross":
         check = entry.get("check")
         if check not in CHECKS:
-            raise src.error(f"{where}: unknown cross check {check!r} (known: {', '.join(CHECKS)})", rid)
+            raise src.error(f"{where}: unknown cross check {check!r} (known: {', '.join(CHECKS)})", rid, "check")
         if form is not None and form not in FORMS:
             raise src.error(f"{where}: unknown form {form!r}", rid)
         mod = CHECKS[check]
         return [Rule(rid, kind, severity, message, form or mod.FORM, entry.get("field", mod.FIELD),
                      params={"check": check}, source_id=rid)]
     if form not in FORMS:
-        raise src.error(f"{where}: unknown form {form!r} (known: {', '.join(FORMS)})", rid)
+        raise src.error(f"{where}: unknown form {form!r} (known: {', '.join(FORMS)})", rid, "form")
     params = {k: entry[k] for k in KINDS[kind].PARAMS if k in entry}
     for k, (typ, needed) in KINDS[kind].PARAMS.items():
         if needed and k not in entry:
-            raise src.error(f"{where}: kind {kind!r} needs {k!r}", rid)
+            raise src.error(f"{where}: kind {kind!r} needs {k!r}", rid, "kind")
         if k in entry and (not isinstance(entry[k], typ) or isinstance(entry[k], bool) and typ is not bool):
-            raise src.error(f"{where}: {k!r} has the wrong type ({type(entry[k]).__name__})", rid)
+            raise src.error(f"{where}: {k!r} has the wrong type ({type(entry[k]).__name__})", rid, k)
     validate = getattr(KINDS[kind], "validate", None)
     if validate is not None and (why := validate(params)):
-        raise src.error(f"{where}: {why}", rid)
+        raise src.error(f"{where}: {why}", rid, next(iter(params), "kind"))
     if kind == "compare" and (why := check_field_path(form, params["other"])):
-        raise src.error(f"{where}: other: {why}", rid)
+        raise src.error(f"{where}: other: {why}", rid, "other")
     copy = entry.get("copy")
     if copy is not None and copy not in COPIES:
-        raise src.error(f"{where}: copy must be one of {', '.join(COPIES)}, got {copy!r}", rid)
+        raise src.error(f"{where}: copy must be one of {', '.join(COPIES)}, got {copy!r}", rid, "copy")
     when = entry.get("when")
     if when is not None:
         if not isinstance(when, dict) or "field" not in when:
             raise src.error(f"{where}: when must be a table with 'field'", rid)
         _keys(src, when, WHEN_KEYS, f"{where} when", rid)
         if why := check_field_path(form, when["field"]):
-            raise src.error(f"{where}: when: {why}", rid)
+            raise src.error(f"{where}: when: {why}", rid, "when")
     if "fields" in entry:
         fields = entry["fields"]
         if "field" in entry or not isinstance(fields, list) or not fields or "{field}" not in rid:
@@ -304,7 +323,7 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
     out = []
     for f in fields:
         if why := check_field_path(form, f):
-            raise src.error(f"{where}: {why}", rid, f)
+            raise src.error(f"{where}: {why}", rid, "fields" if "fields" in entry else "field")
         key = f.replace("[].", ".")
         out.append(Rule(rid.replace("{field}", key), kind, severity, message, form, f, copy, when, params, rid))
     return out
