@@ -66,10 +66,11 @@ def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
 
 
 def _xls(data: bytes, filename: str, timeout: float) -> Document:
-    """xlrd first (fast); HTML/XML 'xls' exports and BIFF versions xlrd rejects go to LibreOffice."""
+    """xlrd first (fast); 'xls' files that are really HTML/XML/RTF exports (common from web systems)
+    go to LibreOffice. A damaged real .xls (OLE) stays unreadable: LO would 'recover' an empty sheet."""
     doc = xls.read(data, filename, timeout)
     unreadable = any(p.rule == "document.unreadable" for p in doc.problems)
-    if unreadable and _looks_convertible(data) and office.soffice() is not None:
+    if unreadable and not ole.is_ole(data) and _looks_convertible(data) and office.soffice() is not None:
         converted = office.read(data, filename, timeout, source="xls")
         if not any(p.rule == "document.unreadable" for p in converted.problems):
             return converted

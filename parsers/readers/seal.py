@@ -50,6 +50,11 @@ def red_mask(image: Image.Image) -> Image.Image:
     return ImageChops.multiply(ImageChops.multiply(r.point(_HIGH), g.point(_LOW)), b.point(_LOW))
 
 
+def red_pixels_of(image: Image.Image) -> int:
+    """Number of strongly red pixels in an image."""
+    return red_mask(image).histogram()[255]
+
+
 def red_blobs(mask: Image.Image) -> list[Blob]:
     """Connected groups of red pixels, found on a coarse grid (dilated by one cell)."""
     w, h = mask.size

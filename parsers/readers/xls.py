@@ -6,6 +6,8 @@ some files xlrd cannot format-parse, so it falls back to plain values.
 
 from __future__ import annotations
 
+import io
+
 import xlrd
 
 from parsers.model import Block, Document, Problem, Table
@@ -20,7 +22,8 @@ def open_book(data: bytes) -> xlrd.Book:
     last: Exception | None = None
     for formatting in (True, False):
         try:
-            return xlrd.open_workbook(file_contents=data, formatting_info=formatting, on_demand=False)
+            # xlrd prints warnings about damaged files to stdout unless given a log file
+            return xlrd.open_workbook(file_contents=data, formatting_info=formatting, logfile=io.StringIO())
         except xlrd.XLRDError as e:
             if "encrypt" in str(e).lower():
                 raise Encrypted(str(e)) from e

@@ -1,0 +1,63 @@
+"""read(): format registry, never raising, time limit, converter missing, text and image files."""
+
+from __future__ import annotations
+
+import time
+
+from parsers.model import Document
+from parsers.readers import READERS, office, read
+from tests.fixtures import office as build
+
+
+def test_every_contract_document_format_has_a_reader():
+    assert set(READERS) >= {"docx", "doc", "xlsx", "xls", "pdf", "wps", "et", "txt"}
+
+
+def test_image_file():
+    doc = read(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "image", "扫描.png")
+    assert [p.rule for p in doc.problems] == ["document.image"] and doc.text_trusted is False
+
+
+def test_unsupported_format():
+    doc = read(b"whatever", "other", "x.bin")
+    assert [p.rule for p in doc.problems] == ["document.unsupported"]
+
+
+def test_empty_file_unreadable():
+    assert [p.rule for p in read(b"", "docx", "x.docx").problems] == ["document.unreadable"]
+
+
+def test_timeout_stops_waiting(monkeypatch):
+    def slow(data, filename, timeout):
+        time.sleep(2)
+        return Document(blocks=["late"])
+
+    monkeypatch.setitem(READERS, "txt", slow)
+    t0 = time.monotonic()
+    doc = read(b"abc", "txt", "x.txt", timeout=0.2)
+    assert time.monotonic() - t0 < 1.0
+    assert [p.rule for p in doc.problems] == ["document.timeout"] and doc.blocks == []
+
+
+def test_reader_bug_becomes_unreadable(monkeypatch):
+    def broken(data, filename, timeout):
+        raise RecursionError("too deep")
+
+    monkeypatch.setitem(READERS, "txt", broken)
+    doc = read(b"abc", "txt", "x.txt")
+    assert [p.rule for p in doc.problems] == ["document.unreadable"]
+    assert "RecursionError" in doc.problems[0].detail
+
+
+def test_converter_missing(monkeypatch):
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    doc = read(build.html_form().encode("utf-8"), "doc", "x.doc")
+    assert [p.rule for p in doc.problems] == ["converter.missing"]
+    assert all(ord(ch) < 128 for ch in doc.problems[0].detail)
+
+
+def test_text_encodings():
+    text = "推荐单位：某省质量协会\r\n\r\n联系人：张三\n"
+    for data in (text.encode("utf-8"), text.encode("gb18030"), text.encode("utf-16"), b"\xef\xbb\xbf" + text.encode()):
+        doc = read(data, "txt", "说明.txt")
+        assert doc.paragraphs == ["推荐单位：某省质量协会", "联系人：张三"], data[:4]

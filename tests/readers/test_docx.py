@@ -1,0 +1,96 @@
+"""docx reader: order, merged cells on the grid, nested tables, checkboxes, text boxes, bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.model import Table
+from parsers.readers import read
+from tests.fixtures import office as build
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return read(build.docx_form(), "docx", "申报表.docx")
+
+
+def test_blocks_in_reading_order(doc):
+    kinds = ["T" if isinstance(b, Table) else b for b in doc.blocks]
+    assert kinds[0] == "全国优秀质量管理小组申报表"
+    assert kinds[1:3] == ["T", "T"]  # outer table, then its nested table right after
+    assert kinds[-1] == "盖章日期：2020年9月10日"
+    assert doc.problems == [] and doc.text_trusted
+
+
+def test_horizontal_merge_repeats_text_once_per_position(doc):
+    t = doc.tables[0]
+    assert t.n_cols == 4
+    assert t.grid[0] == ["企业名称"] + ["某某集团有限公司"] * 3
+    assert t.right_of(0, 0) == (0, 1)
+    assert t.right_of(0, 1) is None
+
+
+def test_vertical_merge_fills_continued_rows(doc):
+    t = doc.tables[0]
+    assert t.cell(1, 0) == t.cell(2, 0) == "小组成员"
+    assert [t.cell(2, c) for c in range(1, 4)] == ["王五", "赵六", "孙七"]
+    assert t.below(1, 0) == (3, 0)
+
+
+def test_nested_table_listed_and_excluded_from_parent_cell(doc):
+    outer, inner = doc.tables[0], doc.tables[1]
+    assert outer.nested == [inner]
+    assert inner.grid == [["序号", "姓名"], ["1", "周八"]]
+    assert outer.cell(1, 3) == "外层文字"
+
+
+def test_typed_symbols_kept(doc):
+    assert doc.tables[0].cell(3, 1) == "☑问题解决型 □创新型 ■√✓✔☒"
+
+
+def test_w14_content_control_checkboxes_rendered_in_place(doc):
+    assert doc.tables[0].cell(3, 2) == "同意☑不同意☐"
+
+
+def test_legacy_form_field_checkboxes(doc):
+    # first: default off but checked on; second: default off, no checked element
+    assert doc.tables[0].cell(3, 3) == "已盖章☑未盖章☐"
+
+
+def test_symbol_fonts_and_text_box_once(doc):
+    assert "勾选：☑□结束" in doc.paragraphs  # Wingdings 2 "R" and w:sym Wingdings F0A8
+    assert doc.paragraphs.count("文本框内容") == 1  # DrawingML choice read, VML fallback skipped
+    assert doc.text().count("文本框内容") == 1
+
+
+def test_truncated_docx_is_unreadable():
+    data = build.docx_form()
+    doc = read(data[: len(data) // 2], "docx", "x.docx")
+    assert [p.rule for p in doc.problems] == ["document.unreadable"]
+    assert doc.blocks == [] and not doc.text_trusted
+
+
+def test_zip_without_word_part_is_unreadable():
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hello.txt", "hi")
+    doc = read(buf.getvalue(), "docx", "x.docx")
+    assert [p.rule for p in doc.problems] == ["document.unreadable"]
+
+
+def test_encrypted_docx():
+    pytest.importorskip("msoffcrypto")
+    doc = read(build.encrypt_ooxml(build.docx_form()), "docx", "加密.docx")
+    assert [p.rule for p in doc.problems] == ["document.encrypted"]
+    # the sniffer may call it "doc" (it is an OLE file): still encrypted, and no LibreOffice run
+    doc = read(build.encrypt_ooxml(build.docx_form()), "doc", "加密.doc")
+    assert [p.rule for p in doc.problems] == ["document.encrypted"]
+
+
+def test_docx_bytes_named_doc_use_the_docx_reader():
+    doc = read(build.docx_simple(["第一段", "第二段"]), "doc", "其实是docx.doc")
+    assert doc.paragraphs == ["第一段", "第二段"]
+    assert "converted_from" not in doc.meta

@@ -1,0 +1,58 @@
+"""LibreOffice path: doc / wps / et converted and read like docx / xlsx."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.readers import office, read
+from tests.fixtures import office as build
+
+pytestmark = pytest.mark.libreoffice
+
+
+@pytest.mark.parametrize("fmt", ["doc", "wps"])
+def test_word_legacy_keeps_tables_merges_and_nesting(legacy_docs, fmt):
+    doc = legacy_docs[fmt]
+    assert doc.problems == [], doc.problems
+    assert doc.meta["converted_from"] == fmt
+    assert doc.paragraphs[0] == "全国优秀质量管理小组申报表"
+    assert "☑ 问题解决型 □ 创新型" in doc.paragraphs
+    outer = doc.tables[0]
+    assert outer.grid[0] == ["企业名称"] + ["某某集团有限公司"] * 3
+    assert outer.cell(1, 0) == outer.cell(2, 0) == "小组成员"
+    assert len(outer.nested) == 1 and doc.tables[1] is outer.nested[0]
+    assert doc.tables[1].grid == [["序号", "姓名"]]
+
+
+def test_et_read_as_spreadsheet(legacy_docs):
+    doc = legacy_docs["et"]
+    assert doc.problems == [] and doc.meta["converted_from"] == "et"
+    t = doc.tables[0]
+    assert t.grid[0] == ["质量管理小组活动统计表"] * 4
+    assert t.cell(1, 1) == "1000" and t.cell(1, 3) == "85.5%" and t.cell(3, 1) == "2020-09-14"
+
+
+def test_convert_many_batches_in_one_run(legacy_files):
+    out = office.convert_many([(legacy_files["doc"], "doc"), (b"{\\rtf1 hello}", "rtf")], "docx")
+    assert len(out) == 2 and all(x and x[:2] == b"PK" for x in out)
+
+
+def test_html_saved_as_xls_falls_back_to_libreoffice():
+    html = "<html><body><table><tr><td>推荐单位</td><td>某省质协</td></tr></table></body></html>"
+    doc = read(html.encode("utf-8"), "xls", "导出.xls")
+    assert doc.problems == [] and doc.meta.get("converted_from") == "xls"
+    assert doc.tables[0].grid == [["推荐单位", "某省质协"]]
+
+
+def test_soffice_timeout_kills_and_reports():
+    doc = read(build.html_form().encode("utf-8"), "doc", "慢.doc", timeout=0.05)
+    assert [p.rule for p in doc.problems] == ["document.timeout"]
+    # the next conversion still works (fresh profile after the kill)
+    [again] = office.convert_many([(b"{\\rtf1 ok}", "rtf")], "docx")
+    assert again
+
+
+def test_garbage_named_doc_is_unreadable_without_conversion(monkeypatch):
+    monkeypatch.setattr(office, "convert_many", lambda *a, **k: pytest.fail("should not convert"))
+    doc = read(b"\x00\x01garbage" * 100, "doc", "坏.doc")
+    assert [p.rule for p in doc.problems] == ["document.unreadable"]
