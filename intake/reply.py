@@ -34,8 +34,9 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from intake.config import Config, ConfigError, secret
@@ -52,25 +53,40 @@ RATE_WINDOW = timedelta(hours=1)
 
 
 def enqueue(session: Session, message_pk: int, msg: EmailMessage) -> bool:
-    """Add the receipt for ``message_pk`` unless one exists; False when it already did. No commit."""
-    if session.exec(select(Outbox.id).where(Outbox.message_pk == message_pk)).first() is not None:
+    """Add the receipt for ``message_pk`` unless one exists; False when it already did. No commit.
+
+    The row goes in with ``INSERT … ON CONFLICT DO NOTHING`` on the unique ``message_pk``: a
+    second daemon racing for the same message loses quietly instead of failing the caller's
+    transaction. (Not a SAVEPOINT: with the pysqlite driver a SAVEPOINT opened before any write
+    is the outermost transaction, and releasing it would commit the caller's work.)
+    """
+    if _already_queued(session, message_pk):
         return False
     to = msg.get("To")
     addresses = getattr(to, "addresses", ()) if to is not None else ()
-    to_addr = addresses[0].addr_spec if addresses else str(to or "")
-    row = Outbox(
-        message_pk=message_pk,
-        to_addr=to_addr,
-        subject=str(msg.get("Subject", "")),
-        raw=msg.as_bytes(policy=policy.SMTP),
-        state="pending",
-    )
-    try:
-        with session.begin_nested():  # a concurrent enqueue loses on the unique constraint, not the caller
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    values = {
+        "message_pk": message_pk,
+        "to_addr": addresses[0].addr_spec if addresses else str(to or ""),
+        "subject": str(msg.get("Subject", "")),
+        "raw": msg.as_bytes(policy=policy.SMTP),
+        "state": "pending",
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        stmt = sqlite_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["message_pk"])
+    elif dialect == "postgresql":
+        stmt = pg_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["message_pk"])
+    else:  # other databases: the pre-check above, and the unique constraint at commit
+        session.add(Outbox(**values))
+        session.flush()
+        return True
+    return session.exec(stmt).rowcount == 1
+
+
+def _already_queued(session: Session, message_pk: int) -> bool:
+    return session.exec(select(Outbox.id).where(Outbox.message_pk == message_pk)).first() is not None
 
 
 # ---------------------------------------------------------------- delivery errors
@@ -181,7 +197,7 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _message_id_of(raw: bytes) -> str:
-    return str(BytesParser(policy=policy.default).parsebytes(raw, headersonly=True).get("Message-ID") or "")
+    return str(BytesParser(policy=policy.default).parsebytes(raw, headersonly=True).get("Message-ID") or "").strip()
 
 
 class SmtpTransport:

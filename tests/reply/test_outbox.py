@@ -1,0 +1,191 @@
+"""The outbox: one receipt per message, the folder transport, rate limiting and retry bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from intake import reply
+from intake.config import Config
+from intake.ledger import Message, Outbox
+from intake.receipt import compose_receipt
+from intake.reply import backoff, enqueue, retry_failed, send_pending
+from tests.reply.conftest import make_unpacked
+
+T0 = datetime(2020, 9, 14, 2, 31, tzinfo=UTC)
+
+
+def receipt_for(cfg: Config, campaign: Any, sender: str = "zhangsan@163.com", subject: str = "推荐材料") -> EmailMessage:
+    result = {"message": {"subject": subject}, "documents": [], "findings": [], "status": "complete"}
+    return compose_receipt(cfg, campaign, make_unpacked(sender=sender, subject=subject), result, None)
+
+
+def rows(engine: Engine) -> list[Outbox]:
+    with Session(engine) as s:
+        return list(s.exec(select(Outbox).order_by(Outbox.id)).all())
+
+
+def queue(engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any, n: int = 1,
+          sender: str = "zhangsan@163.com") -> list[int]:
+    pks = [add_message(sender) for _ in range(n)]
+    with Session(engine) as s:
+        for i, pk in enumerate(pks):
+            assert enqueue(s, pk, receipt_for(cfg, campaign, sender, f"推荐材料 第{i + 1}批"))
+        s.commit()
+    return pks
+
+
+def test_enqueue_once_per_message(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                  campaign: Any) -> None:
+    pk = add_message()
+    msg = receipt_for(cfg, campaign)
+    with Session(engine) as s:
+        assert enqueue(s, pk, msg) is True
+        assert enqueue(s, pk, msg) is False
+        s.commit()
+    with Session(engine) as s:
+        assert enqueue(s, pk, receipt_for(cfg, campaign, subject="另一个")) is False
+        s.commit()
+    [row] = rows(engine)
+    assert (row.message_pk, row.state, row.attempts, row.to_addr) == (pk, "pending", 0, "zhangsan@163.com")
+    assert row.subject == "回执：推荐材料"
+    assert b"\r\n" in row.raw and b"\n" not in row.raw.replace(b"\r\n", b"")  # SMTP line endings
+    assert message_from_bytes(row.raw, policy=policy.default)["Message-ID"].strip() == msg["Message-ID"]
+
+
+def test_enqueue_leaves_the_commit_to_the_caller(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                                 campaign: Any) -> None:
+    pk = add_message()
+    with Session(engine) as s:
+        assert enqueue(s, pk, receipt_for(cfg, campaign))
+        s.rollback()  # the daemon's transaction failed: no receipt without its message record
+    assert rows(engine) == []
+
+
+def test_racing_enqueue_loses_quietly_and_keeps_the_callers_work(
+    engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two daemons on one ledger: the second insert meets the unique constraint, not an exception."""
+    pk = add_message()
+    with Session(engine) as s:
+        assert enqueue(s, pk, receipt_for(cfg, campaign))
+        s.commit()
+    monkeypatch.setattr(reply, "_already_queued", lambda session, message_pk: False)  # the race window
+    with Session(engine) as s:
+        msg_row = s.get(Message, pk)
+        assert msg_row is not None
+        msg_row.state = "processed"
+        s.add(msg_row)
+        assert enqueue(s, pk, receipt_for(cfg, campaign, subject="第二个")) is False
+        s.commit()
+    assert [r.subject for r in rows(engine)] == ["回执：推荐材料"]
+    with Session(engine) as s:
+        assert s.get(Message, pk).state == "processed"
+
+
+def test_folder_transport_writes_one_file_per_receipt(engine: Engine, add_message: Callable[..., int],
+                                                      cfg: Config, campaign: Any) -> None:
+    pks = queue(engine, add_message, cfg, campaign, n=2, sender="a@163.com")
+    assert send_pending(cfg, engine, now=lambda: T0) == 2
+    files = sorted(cfg.outbox_dir.glob("*.eml"))
+    assert [f.name.split("-")[0] for f in files] == [str(pk) for pk in pks]
+    assert not list(cfg.outbox_dir.glob(".tmp-*"))
+    for f, row in zip(files, rows(engine), strict=True):
+        assert f.read_bytes() == row.raw
+        assert row.state == "sent" and row.sent_at is not None and row.attempts == 1
+    # and never twice
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(hours=2)) == 0
+    assert sorted(cfg.outbox_dir.glob("*.eml")) == files
+
+
+def test_folder_transport_after_a_crash_does_not_write_again(engine: Engine, add_message: Callable[..., int],
+                                                             cfg: Config, campaign: Any) -> None:
+    queue(engine, add_message, cfg, campaign)
+    assert send_pending(cfg, engine, now=lambda: T0) == 1
+    [f] = cfg.outbox_dir.glob("*.eml")
+    stamp = f.stat().st_mtime_ns
+    with Session(engine) as s:  # the crash: the file was written, the "sent" commit was lost
+        row = s.exec(select(Outbox)).one()
+        row.state, row.sent_at = "pending", None
+        s.add(row)
+        s.commit()
+    assert send_pending(cfg, engine, now=lambda: T0) == 1
+    assert list(cfg.outbox_dir.glob("*.eml")) == [f] and f.stat().st_mtime_ns == stamp
+    assert rows(engine)[0].state == "sent"
+
+
+def test_unwritable_outbox_retries_with_backoff(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                                campaign: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    cfg.reply.outbox_dir = str(blocker / "outbox")
+    queue(engine, add_message, cfg, campaign)
+    assert send_pending(cfg, engine, now=lambda: T0) == 0
+    [row] = rows(engine)
+    assert row.state == "pending" and row.attempts == 1
+    assert "cannot write" in (row.last_error or "")
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at.replace(tzinfo=UTC) == T0 + backoff(1)
+    # not due yet: untouched
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(seconds=30)) == 0
+    assert rows(engine)[0].attempts == 1
+    # fixed, and due: delivered
+    cfg.reply.outbox_dir = str(tmp_path / "outbox")
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=2)) == 1
+    assert rows(engine)[0].state == "sent"
+
+
+def test_gives_up_after_max_attempts(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                     campaign: Any, tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("x")
+    cfg.reply.outbox_dir = str(tmp_path / "blocker" / "outbox")
+    cfg.reply.max_attempts = 3
+    queue(engine, add_message, cfg, campaign)
+    t = T0
+    for _ in range(5):
+        send_pending(cfg, engine, now=lambda t=t: t)
+        t += timedelta(hours=2)
+    [row] = rows(engine)
+    assert (row.state, row.attempts) == ("failed", 3)
+    assert "gave up after 3 attempts" in (row.last_error or "")
+    cfg.reply.outbox_dir = str(tmp_path / "outbox")
+    assert retry_failed(engine) == 1
+    assert send_pending(cfg, engine, now=lambda: t) == 1
+
+
+def test_rate_limit_per_sender_defers(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                      campaign: Any) -> None:
+    cfg.reply.max_per_sender_per_hour = 2
+    queue(engine, add_message, cfg, campaign, n=3, sender="robot@example.com")
+    queue(engine, add_message, cfg, campaign, n=1, sender="person@163.com")
+    assert send_pending(cfg, engine, now=lambda: T0) == 3
+    states = [(r.to_addr, r.state) for r in rows(engine)]
+    assert states == [("robot@example.com", "sent"), ("robot@example.com", "sent"),
+                      ("robot@example.com", "pending"), ("person@163.com", "sent")]
+    deferred = rows(engine)[2]
+    assert deferred.attempts == 0 and "rate limit" in (deferred.last_error or "")
+    assert deferred.next_attempt_at is not None and deferred.next_attempt_at.replace(tzinfo=UTC) == T0 + timedelta(hours=1)
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=30)) == 0
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=61)) == 1
+    assert [r.state for r in rows(engine)] == ["sent"] * 4
+
+
+def test_disabled_replies_send_nothing(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                       campaign: Any) -> None:
+    queue(engine, add_message, cfg, campaign)
+    cfg.reply.enabled = False
+    assert send_pending(cfg, engine, now=lambda: T0) == 0
+    assert rows(engine)[0].state == "pending"
+
+
+@pytest.mark.parametrize(("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (20, 60)])
+def test_backoff_doubles_up_to_an_hour(attempts: int, minutes: int) -> None:
+    assert backoff(attempts) == timedelta(minutes=minutes)
