@@ -62,6 +62,7 @@ class Label:
 
     key: str
     aliases: tuple[str, ...]
+    bare: bool = False  # recognised mid-line without a colon (a stamp word such as 推荐质协章)
 
     @property
     def normed(self) -> set[str]:
@@ -84,6 +85,7 @@ class LabelSet:
     def __init__(self, labels: Iterable[Label], stops: Iterable[str] = STOP_WORDS) -> None:
         self.labels = list(labels)
         self.by_key = {lb.key: lb for lb in self.labels}
+        self._bare = {lb.key for lb in self.labels if lb.bare}
         pairs = [(a, lb.key) for lb in self.labels for a in lb.aliases]
         pairs += [(s, "") for s in stops]
         pairs.sort(key=lambda p: len(squash(p[0])), reverse=True)
@@ -115,7 +117,7 @@ class LabelSet:
                     continue
                 colon = m.group(2) is not None
                 at_start = not text[:s].strip()
-                if not (at_start or colon or key == ""):
+                if not (at_start or colon or key == "" or key in self._bare):
                     continue
                 if any(h.start <= s < h.end or s <= h.start < e for h in found):
                     continue

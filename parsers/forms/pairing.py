@@ -32,7 +32,9 @@ def _stem(filename: str) -> str:
 
 def _similar(pdf: Any, word: Any) -> bool:
     a, b = _stem(pdf.filename), _stem(word.filename)
-    if a and b and (a == b or a in b or b in a):
+    short = min(a, b, key=len)
+    distinctive = len(short) >= 4 or (len(short) >= 2 and re.search(r"[\u4e00-\u9fff]", short) is not None)
+    if distinctive and (a in b or b in a):
         return True
     pdf_name = squash(pdf.filename)
     return any(v and squash(v) in pdf_name for v in (word.fields.get("group_name"), word.fields.get("company")))

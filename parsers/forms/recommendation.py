@@ -39,7 +39,7 @@ LABELS = LabelSet([
     RECOMMENDER,
     Label("filled_by", ("填表人",)),
     Label("phone", ("联系电话", "电话")),
-    Label("seal", ("推荐质协章", "推荐单位盖章")),
+    Label("seal", ("推荐质协章", "推荐单位盖章"), bare=True),
 ], stops=("年月日",))
 
 

@@ -132,12 +132,10 @@ def _row_value(row: list[str], label: str, qty_col: int | None, unit_col: int | 
     if qty_col is not None and qty_col < len(row) and row[qty_col] != label:
         return clean_text(row[qty_col]), unit
     cells = [x for x in row if x.strip() and x != label]
-    for x in reversed(cells):
-        if _UNIT_WORDS.match(squash(x)):
-            unit = unit or x
-            continue
-        return clean_text(x), unit
-    return None, unit
+    units = [x for x in cells if _UNIT_WORDS.match(squash(x))]
+    unit = unit or (units[0] if units else "")
+    values = [x for x in cells if x not in units]
+    return (clean_text(values[-1]) if values else None), unit
 
 
 def _meeting_held(doc: Document) -> bool | None:

@@ -57,18 +57,18 @@ def char_count(doc: Document) -> int:
 
 def sections(doc: Document) -> list[str]:
     """Top-level headings as written (``一、基本情况``); a heading run into its first sentence is cut
-    at the first full stop or colon."""
+    at the first full stop or colon; a longer line is prose that happens to start with 一、."""
     out: list[str] = []
     for p in doc.paragraphs:
         for line in p.splitlines():
             if not _HEADING.match(line):
                 continue
             h = line.strip().strip("\u3000")
-            if len(h) > _HEADING_MAX:
-                m = re.search(r"[。：:；;]", h)
-                if not m or m.start() > _HEADING_MAX:
-                    continue
+            m = re.search(r"[。：:；;]", h)
+            if m:
                 h = h[: m.start()]
+            if len(h) > _HEADING_MAX:
+                continue
             h = h.rstrip("。：:；; \u3000")
             if h and h not in out:
                 out.append(h)
