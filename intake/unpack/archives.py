@@ -182,6 +182,10 @@ def rar_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
         if info.needs_password():
             yield _member(name, b"", [Problem("archive.encrypted", f"{name}: 压缩包内文件已加密（需要密码）")])
             continue
+        if info.flags & (rarfile.RAR_FILE_SPLIT_AFTER | rarfile.RAR_FILE_SPLIT_BEFORE):
+            detail = f"{name}: 分卷压缩包中跨卷的文件，请改为单个压缩包发送"
+            yield _member(name, b"", [Problem("archive.corrupt", detail)])
+            continue
         refusal = _precheck(name, info.file_size, info.compress_size, limits, room())
         if refusal:
             yield _member(name, b"", [refusal])
