@@ -41,7 +41,7 @@ PASSWORD = "auth-code-123"  # plays the part of a 163.com 授权码
 # With implicit TLS the session is already encrypted, but aiosmtpd only counts STARTTLS as TLS;
 # auth_require_tls=False is needed (env-facts §2) and makes it warn on every connection; and
 # aiosmtpd itself sets the deprecated Session.login_data on every successful AUTH. Both are noise.
-warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+_AUTH_WARNING = "Requiring AUTH while not requiring TLS"
 _NOISE = ("auth_require_tls == False", "Session.login_data is deprecated")
 logging.getLogger("mail.log").addFilter(lambda rec: not any(n in rec.getMessage() for n in _NOISE))
 
@@ -137,6 +137,8 @@ def start_smtp_server(
     """Start a server on a free 127.0.0.1 port. ``security``: ssl (implicit TLS), starttls, none."""
     if security not in ("ssl", "starttls", "none"):
         raise ValueError(f"security: expected ssl, starttls or none, got {security!r}")
+    # pytest restores the warning filters around each test, so the filter is set per start
+    warnings.filterwarnings("ignore", message=_AUTH_WARNING)
     handler = CaptureHandler()
     authenticator = PasswordAuthenticator(username, password)
     kwargs: dict[str, Any] = {}
