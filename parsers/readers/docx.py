@@ -66,7 +66,9 @@ def _blocks(container: etree._Element, out: list[Block]) -> None:
             out.append(table)
             out.extend(_flatten(table.nested))
         elif child.tag in (SDT, CUSTOM_XML, SDT_CONTENT):
-            _blocks(child.find(SDT_CONTENT) if child.tag == SDT else child, out)
+            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+            if inner is not None:
+                _blocks(inner, out)
 
 
 def _flatten(tables: list[Table]) -> list[Table]:
@@ -180,15 +182,12 @@ def _wrapped(el: etree._Element, tag: str):
                 yield from _wrapped(inner, tag)
 
 
-def _int_prop(parent: etree._Element | None, path: str, default: int) -> int:
-    if parent is None:
-        return default
-    node = parent.find(path)
-    if node is None:
-        return default
+def _int_prop(props: etree._Element | None, tag: str, default: int) -> int:
+    """An integer ``w:val`` of a property child (gridSpan, gridBefore), ``default`` when absent or bad."""
+    node = props.find(tag) if props is not None else None
     try:
-        return max(1, int(node.get(VAL, default))) if path.endswith("gridSpan") else int(node.get(VAL, default))
-    except ValueError:
+        return int(node.get(VAL)) if node is not None else default
+    except (TypeError, ValueError):
         return default
 
 
@@ -226,11 +225,11 @@ def _table(tbl: etree._Element) -> Table:
     tc_pr, tr_pr = _q(W, "tcPr"), _q(W, "trPr")
     for tr in _wrapped(tbl, TR):
         row: list[str] = []
-        col = _int_prop(tr.find(tr_pr), _q(W, "gridBefore"), 0)
+        col = max(0, _int_prop(tr.find(tr_pr), _q(W, "gridBefore"), 0))
         row.extend([""] * col)
         for tc in _wrapped(tr, TC):
             props = tc.find(tc_pr)
-            span = _int_prop(props, _q(W, "gridSpan"), 1)
+            span = max(1, _int_prop(props, _q(W, "gridSpan"), 1))
             vmerge = props.find(_q(W, "vMerge")) if props is not None else None
             hmerge = props.find(_q(W, "hMerge")) if props is not None else None
             text, inner = _cell(tc)

@@ -94,3 +94,29 @@ def test_docx_bytes_named_doc_use_the_docx_reader():
     doc = read(build.docx_simple(["第一段", "第二段"]), "doc", "其实是docx.doc")
     assert doc.paragraphs == ["第一段", "第二段"]
     assert "converted_from" not in doc.meta
+
+
+def test_grid_before_and_bad_span_values():
+    """A row starting later on the grid (gridBefore) and a garbage gridSpan do not break the grid."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    t = d.add_table(rows=2, cols=3)
+    for c, v in enumerate(["甲", "乙", "丙"]):
+        t.cell(0, c).text = v
+    t.cell(1, 1).text = "丁"
+    tr = t.rows[1]._tr
+    for tc in list(tr.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tc"))[:1]:
+        tr.remove(tc)
+    tr.insert(0, parse_xml(f'<w:trPr {nsdecls("w")}><w:gridBefore w:val="1"/></w:trPr>'))
+    tcs = tr.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tc")
+    tcs[0].get_or_add_tcPr().append(parse_xml(f'<w:gridSpan {nsdecls("w")} w:val="x"/>'))
+    buf = io.BytesIO()
+    d.save(buf)
+    grid = read(buf.getvalue(), "docx", "x.docx").tables[0].grid
+    assert grid[0] == ["甲", "乙", "丙"]
+    assert grid[1][0] == "" and grid[1][1] == "丁" and len(grid[1]) == 3
