@@ -229,8 +229,10 @@ def receipt_context(
     errors, warnings = split_findings(result.get("findings") or [], names)
     documents = [document_view(d, names) for d in result.get("documents") or []]
     recommender = result.get("recommender") or (unit.recommender if unit else None)
+    addressee = _one_line(recommender or unpacked.from_name or "")
     ctx: dict[str, Any] = {
-        "greeting": f"{_one_line(recommender)}：" if recommender else "您好：",
+        "greeting": f"{addressee}：" if addressee else "您好：",
+        "hello": "您好！" if addressee else "",
         "campaign_name": _one_line(getattr(campaign, "name", "") or ""),
         "received": received_text(campaign, result, unpacked),
         "deadline": deadline_text(campaign),
@@ -273,17 +275,15 @@ def next_steps(status: str, errors: list[str], deadline: str, address: str, unit
     """What the unit should do now, in plain words."""
     scope = "贵单位的材料" if unit_known else "本次提交的材料"
     if status == "late":
-        return [
-            f"本邮件的收到时间已超过截止时间（{deadline}），材料已登记，是否受理请与{address}联系确认。",
-        ]
+        return [f"本邮件收到时已过截止时间（{deadline}），材料已登记，是否受理请与 {address} 联系确认。"]
     if errors:
         return [
             f"{scope}尚有 {len(errors)} 项需要更正或补交（见上文“需要更正”）。",
-            f"请在截止时间（{deadline}）之前，将更正后的文件或缺少的材料发送至 {address}，"
+            f"截止时间为{deadline}。请在此之前将更正后的文件或缺少的材料发送至 {address}，"
             "只需发送更正或补充的文件，已合格的材料无需重复发送。",
             "邮件主题请写明推荐单位名称，附件请使用通知附件中的原表格式。",
         ]
-    return [f"{scope}目前齐全，无需再发送。如需更换某份材料，请在截止时间（{deadline}）之前重新发送该文件。"]
+    return [f"{scope}目前齐全，无需再发送。如需更换某份材料，请在截止时间（{deadline}）前重新发送该文件。"]
 
 
 # ---------------------------------------------------------------- rendering

@@ -156,7 +156,7 @@ def test_body_lists_documents_values_and_findings(receipt: EmailMessage) -> None
     assert warnings_at < text.index("推荐表未填写推荐评委")
     assert "（文件：附件1 申报表（降低线损率）.docx）" in text
     # what to do, and by when
-    assert "2 项需要更正或补交" in text and "2020年9月15日24时）之前" in text
+    assert "2 项需要更正或补交" in text and "截止时间为2020年9月15日24时。请在此之前" in text
     assert "全部材料的情况" not in text  # no unit given
 
 
@@ -198,7 +198,7 @@ def test_complete_message_says_nothing_more_to_send(cfg: Config, campaign: Any) 
 def test_late_message(cfg: Config, campaign: Any) -> None:
     result = result_json(status="late", message={"received_at": "2020-09-16T00:30:00+08:00", "subject": "补交"})
     text = body_of(compose_receipt(cfg, campaign, make_unpacked(), result, None))
-    assert "本次检查结果：逾期" in text and "已超过截止时间" in text
+    assert "本次检查结果：逾期" in text and "已过截止时间" in text
     assert "2020年9月16日 00:30" in text
 
 
@@ -244,3 +244,12 @@ def test_receipt_goes_to_the_sender_not_a_reply_to(cfg: Config, campaign: Any) -
     msg = compose_receipt(cfg, campaign, u, result_json(), None)
     assert msg["To"].addresses[0].addr_spec == "zhangsan@163.com"
     assert msg["To"].addresses[0].display_name == "张三"
+
+
+def test_greeting_falls_back_to_sender_name_then_generic(cfg: Config, campaign: Any) -> None:
+    result = result_json(recommender=None)
+    text = body_of(compose_receipt(cfg, campaign, make_unpacked(), result, None))
+    assert text.startswith("张三：\n\n您好！")
+    u = make_unpacked(sender="zhangsan@163.com")
+    text = body_of(compose_receipt(cfg, campaign, u, result, None))
+    assert text.startswith("您好：\n\n中国质协质量活动推进部已收到") and "您好！" not in text
