@@ -114,5 +114,20 @@ def rules_lint(path: Path = typer.Argument(..., help="A campaign rule file (TOML
     typer.echo(f"{path}: ok")
 
 
+@app.command()
+def reprocess(
+    reparse: bool = typer.Option(False, "--reparse", help="Re-read the stored raw messages, not only re-check"),
+    failed_only: bool = typer.Option(False, "--failed-only", help="Only messages whose processing failed"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Re-check stored messages with the current rule file (or re-read them) and report changes."""
+    from intake.daemon import setup_logging
+    from intake.reprocess import print_report
+    from intake.reprocess import reprocess as run_reprocess
+
+    setup_logging()
+    print_report(run_reprocess(_config(config), reparse=reparse, failed_only=failed_only))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers.certs import Cert, make_cert
+from tests.servers.dovecot import dovecot  # noqa: F401
 from tests.servers.smtp import smtp_server, smtp_server_factory  # noqa: F401
 
 

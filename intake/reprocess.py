@@ -1,0 +1,119 @@
+"""``intake reprocess``: re-check the ledger after a rule change, or re-read after a reader fix.
+
+Default: every processed message is re-judged from its stored Document fields with the current
+rule file (no file is read again — seconds for a whole campaign); messages that failed or were
+left ``stored`` are re-read from their stored raw bytes, since they have no fields yet.
+``--reparse`` re-reads every message; ``--failed-only`` touches only failed/stored ones.
+
+Receipts: a message that never had one (it failed before) gets its first receipt once it is
+processed. A message that already had a receipt never gets a second one, even when its status
+changed — the ledger keeps exactly one receipt per message, staff see the change in the report
+and in ``intake ledger`` and decide whether to write to the unit. (Deliberate: a rule-file fix
+must not mail every unit in the country.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlmodel import Session, col, select
+
+from intake.config import Config
+from intake.daemon import Daemon, documents_from_rows, message_info_of, problems_of
+from intake.ledger import Document, Message, Unit
+
+log = logging.getLogger("intake.reprocess")
+
+
+@dataclass
+class Change:
+    key: int | str  # message id, or unit key
+    before: str | None
+    after: str | None
+
+    @property
+    def message_pk(self) -> int | str:
+        return self.key
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    messages: list[Change] = field(default_factory=list)  # messages whose state/status changed
+    units: list[Change] = field(default_factory=list)  # units whose status changed
+    failed: list[int] = field(default_factory=list)  # still (or newly) failed
+
+
+def _label(state: str, status: str | None) -> str:
+    return status if state == "processed" and status else state
+
+
+def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, progress: bool = True,
+              daemon: Daemon | None = None) -> Report:
+    """Re-check (or re-read) the ledger; returns what changed."""
+    own = daemon is None
+    daemon = daemon or Daemon(cfg)
+    report = Report()
+    try:
+        with Session(daemon.engine) as s:
+            q = select(Message.id, Message.state, Message.status).order_by(Message.id)
+            if failed_only:
+                q = q.where(col(Message.state).in_(["failed", "stored"]))
+            todo = list(s.exec(q).all())
+            units_before = {u.key: u.status for u in s.exec(select(Unit)).all()}
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      disable=not progress, transient=True) as bar:
+            task = bar.add_task("重新检查" if not reparse else "重新读取", total=len(todo))
+            for pk, state, status in todo:
+                if reparse or state != "processed":
+                    daemon.process(pk)
+                else:
+                    _recheck(daemon, pk)
+                report.checked += 1
+                bar.advance(task)
+                with Session(daemon.engine) as s:
+                    m = s.get(Message, pk)
+                    assert m is not None
+                    before, after = _label(state, status), _label(m.state, m.status)
+                    if m.state == "failed":
+                        report.failed.append(pk)
+                if before != after:
+                    report.messages.append(Change(pk, before, after))
+        with Session(daemon.engine) as s:
+            for u in s.exec(select(Unit).order_by(Unit.key)).all():
+                if units_before.get(u.key) != u.status:
+                    report.units.append(Change(u.key, units_before.get(u.key), u.status))
+    finally:
+        if own:
+            daemon.close()
+    return report
+
+
+def _recheck(daemon: Daemon, pk: int) -> None:
+    """Judge again from the stored fields with the current rules, in one transaction."""
+    from intake.pipeline import judge
+
+    with Session(daemon.engine) as s:
+        msg = s.get(Message, pk)
+        assert msg is not None
+        rows = list(s.exec(select(Document).where(Document.message_pk == pk)).all())
+        docs = documents_from_rows(rows)
+        old = msg.result or {}
+        result = judge(daemon.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
+        result["message_problems"] = old.get("message_problems", [])
+        daemon.record(s, msg, docs, result, unpacked=None, receipt=False)
+        s.commit()
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    con = console or Console()
+    con.print(f"检查了 {report.checked} 封邮件；状态变化 {len(report.messages)} 封，单位状态变化 {len(report.units)} 个。")
+    for c in report.messages:
+        con.print(f"  邮件 {c.key}: {c.before} → {c.after}")
+    for c in report.units:
+        con.print(f"  单位 {c.key}: {c.before or '（新）'} → {c.after}")
+    if report.failed:
+        con.print(f"[red]仍然处理失败[/red]: {', '.join(map(str, report.failed))}（intake show ID 查看原因）")

@@ -1,0 +1,188 @@
+"""End to end against a real Dovecot (IMAP) and a real aiosmtpd (SMTP) on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import imapclient
+import pytest
+
+from intake.daemon import Daemon, run
+from intake.mailbox.imap import ImapSource
+from tests.fixtures.mail import build_message
+from tests.integration.conftest import parse
+
+CST = timezone(timedelta(hours=8))
+SENT = datetime(2020, 9, 14, 10, 31, tzinfo=CST)
+
+pytestmark = pytest.mark.integration
+
+
+def submission(**kw) -> bytes:  # noqa: ANN003
+    kw.setdefault("received", SENT)
+    return build_message([("附件1 申报表.docx", b"PK\x03\x04 not really a docx")], **kw)
+
+
+def test_imap_pass_records_marks_seen_and_sends_one_threaded_receipt(dovecot, smtp_server, make_cfg, ledger):
+    user = dovecot.new_user()
+    raw = submission(message_id="<first.qc@example-zhixie.cn>")
+    dovecot.append(user, raw, msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+
+    stats = run(cfg, once=True)
+
+    assert (stats.fetched, stats.processed, stats.failed, stats.sent) == (1, 1, 0, 1)
+    led = ledger(cfg)
+    [msg] = led.messages()
+    assert msg.state == "processed" and msg.message_id == "<first.qc@example-zhixie.cn>"
+    assert msg.received_at == SENT  # INTERNALDATE, not the Date: header
+    assert msg.source_ref.endswith(":1")
+    assert b"\\Seen" in dovecot.flags(user)[1]
+    assert smtp_server.wait_for(1)
+    mail_from, rcpts, content = smtp_server.messages[0]
+    receipt = parse(content)
+    assert rcpts == ["zhangsan@example-zhixie.cn"]
+    assert receipt["In-Reply-To"] == "<first.qc@example-zhixie.cn>"
+    assert "<first.qc@example-zhixie.cn>" in receipt["References"]
+    assert str(receipt["Subject"]).startswith("回执：")
+    [ob] = led.outbox()
+    assert ob.state == "sent" and ob.message_pk == msg.id
+
+    # (b) a second pass: nothing new, nothing sent twice
+    stats = run(cfg, once=True)
+    assert (stats.fetched, stats.processed, stats.sent) == (0, 0, 0)
+    assert len(led.messages()) == 1 and len(smtp_server.messages) == 1
+    assert led.mailbox_state(f"imap:{user}@127.0.0.1/INBOX").last_uid == 1
+
+
+def test_uidvalidity_change_creates_no_duplicate_and_no_second_receipt(dovecot, smtp_server, make_cfg, ledger):
+    user = dovecot.new_user()
+    dovecot.append(user, submission(message_id="<uv1@example-zhixie.cn>"), msg_time=SENT)
+    dovecot.append(user, submission(message_id="<uv2@example-zhixie.cn>", subject="第二封"), msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+    run(cfg, once=True)
+    assert smtp_server.wait_for(2)
+
+    new_uv = dovecot.reset_uidvalidity(user)
+    stats = run(cfg, once=True)
+
+    assert stats.fetched == 2 and stats.duplicates == 2 and stats.processed == 0
+    assert len(ledger(cfg).messages()) == 2
+    assert len(smtp_server.messages) == 2
+    state = ledger(cfg).mailbox_state(f"imap:{user}@127.0.0.1/INBOX")
+    assert state.uidvalidity == new_uv and state.last_uid == 2
+
+
+def test_auto_reply_is_recorded_but_gets_no_receipt(dovecot, smtp_server, make_cfg, ledger):
+    user = dovecot.new_user()
+    auto = build_message(subject="自动回复：您的邮件已收到", from_addr="office@example-zhixie.cn",
+                         extra_headers={"Auto-Submitted": "auto-replied"})
+    dovecot.append(user, auto, msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+
+    stats = run(cfg, once=True)
+
+    [msg] = ledger(cfg).messages()
+    assert msg.state == "processed" and msg.no_receipt_reason
+    assert ledger(cfg).outbox() == [] and stats.sent == 0 and smtp_server.messages == []
+    assert b"\\Seen" in dovecot.flags(user)[1]
+
+
+def test_encoded_names_are_decoded_in_the_ledger(dovecot, smtp_server, make_cfg, ledger):
+    user = dovecot.new_user()
+    names = {"rfc2231": "附件1 申报表（王喆）.docx", "rfc2047": "附件4 推荐表.xlsx", "raw-gbk": "附件2 工作总结.docx"}
+    for i, (enc, name) in enumerate(names.items()):
+        dovecot.append(user, build_message([(name, b"PK\x03\x04 x")], name_encoding=enc, subject=f"材料{i}",
+                                           from_name="某某省质量协会"), msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+    run(cfg, once=True)
+
+    led = ledger(cfg)
+    msgs = led.messages()
+    assert [m.subject for m in msgs] == ["材料0", "材料1", "材料2"]
+    assert [[d.filename for d in led.documents(m.id)] for m in msgs] == [[n] for n in names.values()]
+
+
+def test_move_mode_moves_after_recording_and_never_deletes(dovecot, smtp_server, make_cfg, ledger):
+    user = dovecot.new_user()
+    dovecot.append(user, submission(message_id="<mv1@example-zhixie.cn>"), msg_time=SENT)
+    dovecot.append(user, submission(message_id="<mv2@example-zhixie.cn>", subject="第二封"), msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user, after="move", move_to="已处理"), smtp=smtp_server)
+
+    run(cfg, once=True)
+
+    assert dovecot.count(user, "INBOX") == 0
+    assert dovecot.count(user, "已处理") == 2
+    assert all(b"\\Seen" in f for f in dovecot.flags(user, "已处理").values())
+    assert len(ledger(cfg).messages()) == 2
+    stats = run(cfg, once=True)
+    assert stats.fetched == 0 and len(smtp_server.messages) == 2
+
+
+def test_processing_crash_is_recorded_and_the_next_message_still_processed(
+        dovecot, smtp_server, make_cfg, ledger, monkeypatch):
+    user = dovecot.new_user()
+    dovecot.append(user, submission(subject="BOOM 会让读取出错"), msg_time=SENT)
+    dovecot.append(user, submission(subject="正常的一封"), msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+    original = Daemon.read_and_judge
+
+    def flaky(self, msg, raw):  # noqa: ANN001, ANN202
+        if "BOOM" in (msg.subject or ""):
+            raise RuntimeError("reader exploded")
+        return original(self, msg, raw)
+
+    monkeypatch.setattr(Daemon, "read_and_judge", flaky)
+    stats = run(cfg, once=True)
+
+    assert (stats.processed, stats.failed, stats.sent) == (1, 1, 1)
+    bad, good = ledger(cfg).messages()
+    assert bad.state == "failed" and "reader exploded" in bad.error
+    assert good.state == "processed"
+    # both are safely recorded, so both are marked; the failed one waits for `intake reprocess`
+    assert all(b"\\Seen" in f for f in dovecot.flags(user).values())
+
+    monkeypatch.setattr(Daemon, "read_and_judge", original)
+    from intake.reprocess import reprocess
+
+    report = reprocess(cfg, failed_only=True, progress=False)
+    assert [c.message_pk for c in report.messages] == [bad.id]
+    assert ledger(cfg).messages()[0].state == "processed"
+    assert run(cfg, once=True).sent == 1  # its first receipt, now that it could be read
+    assert smtp_server.wait_for(2) and len(smtp_server.messages) == 2
+
+
+def test_login_failure_is_recorded_without_a_retry_loop(dovecot, make_cfg, ledger, monkeypatch):
+    user = dovecot.new_user()
+    cfg = make_cfg(imap=dovecot.source_config(user))
+    monkeypatch.setenv(cfg.source.imap.password_env, "wrong-授权码".encode().hex())
+    daemon = Daemon(cfg)
+    try:
+        assert daemon.run_pass().fetched == 0  # logged, not raised
+        state = ledger(cfg).mailbox_state(daemon.source.name)
+        assert "login" in state.last_error.lower() or "authentication" in state.last_error.lower()
+        with pytest.raises(imapclient.exceptions.LoginError, match="waiting"):
+            list(daemon.source.fetch())  # backed off: no new attempt against the server
+    finally:
+        daemon.close()
+
+
+def test_internaldate_is_aware_utc_and_idle_sees_new_mail(dovecot, make_cfg):
+    user = dovecot.new_user()
+    dovecot.append(user, submission(message_id="<idle1@x>"), msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user, idle=True))
+    daemon = Daemon(cfg)
+    src = daemon.source
+    assert isinstance(src, ImapSource)
+    try:
+        [item] = list(src.fetch())
+        assert item.internal_date == SENT and item.internal_date.tzinfo is not None
+        assert item.internal_date.utcoffset() == timedelta(0) and item.internal_date.tzinfo == UTC
+        src.done(item)
+        assert src.wait(0.2) is False  # nothing new: IDLE times out
+        dovecot.append(user, submission(message_id="<idle2@x>", subject="新的一封"), msg_time=SENT)
+        assert any(src.wait(1.0) for _ in range(5))
+        [item2] = list(src.fetch())  # IDLE ended, same connection reused
+        assert item2.uid == 2
+    finally:
+        daemon.close()
