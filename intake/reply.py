@@ -116,13 +116,17 @@ def classify_smtp_error(e: Exception) -> DeliveryError:
         code, resp = next(iter(e.recipients.values()), (451, b"recipient refused"))
         err = DeliveryError(f"recipient refused: {_reply_text(code, resp)}", permanent=code >= 500)
         return err
+    if isinstance(e, smtplib.SMTPSenderRefused):
+        # MAIL FROM refused: not this receipt's fault but the account's (no login, from_addr not the
+        # account, sending quota), so it is retried and the batch stops rather than failing every row.
+        return DeliveryError(
+            f"sender refused: {_reply_text(e.smtp_code, e.smtp_error)} — check reply.smtp.username and that "
+            "reply.from_addr is that account's address", permanent=False, fatal=True)
     if isinstance(e, smtplib.SMTPResponseException):
         code = e.smtp_code
         text = _reply_text(code, e.smtp_error)
         if "DT:SPM" in text:
             text += " (rejected as spam by the server; see 163.com help_spam_16)"
-        if isinstance(e, smtplib.SMTPSenderRefused):
-            text = f"sender refused: {text}"
         # 421: the server is closing the connection; any other code leaves the session usable.
         return DeliveryError(text, permanent=500 <= code < 600, fatal=code == 421 or code < 400)
     if isinstance(e, smtplib.SMTPServerDisconnected):
@@ -299,7 +303,9 @@ def _row_session(engine: Engine, row_id: int) -> Iterator[tuple[Session, Outbox 
 def _sent_times(session: Session, since: datetime) -> dict[str, list[datetime]]:
     """Receipts sent per address within the rate window (read once per batch)."""
     out: dict[str, list[datetime]] = {}
-    rows = session.exec(select(Outbox.to_addr, Outbox.sent_at).where(Outbox.state == "sent")).all()
+    since = since.astimezone(UTC)  # stored times are UTC (SQLite keeps them without the offset)
+    query = select(Outbox.to_addr, Outbox.sent_at).where(Outbox.state == "sent", Outbox.sent_at > since)
+    rows = session.exec(query).all()
     for to_addr, sent_at in rows:
         when = _aware(sent_at)
         if when is not None and when > since:

@@ -178,3 +178,17 @@ def test_rate_limit_counts_smtp_deliveries(smtp_server: SmtpServer, engine: Engi
     assert len(smtp_server.messages) == 1
     assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=61)) == 1
     assert len(smtp_server.messages) == 2
+
+
+def test_sender_refused_stops_the_batch_without_failing_rows(
+    smtp_server: SmtpServer, engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_server(cfg, smtp_server, monkeypatch)
+    cfg.reply.smtp.username = ""  # forgot the account: the server wants AUTH before MAIL FROM
+    queue(engine, add_message, cfg, campaign, ["a@163.com", "b@163.com"])
+    assert send_pending(cfg, engine, now=lambda: T0) == 0
+    first, second = rows(engine)
+    assert first.state == "pending" and "sender refused: 530" in (first.last_error or "")
+    assert "reply.smtp.username" in (first.last_error or "")
+    assert second.attempts == 0 and smtp_server.messages == []
