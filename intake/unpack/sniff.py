@@ -46,7 +46,7 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
     head = data[:1024]
     if not data:
         return Sniffed(_EXT_FORMAT.get(ext, "other"))
-    if b"%PDF-" in head:
+    if data.startswith(b"%PDF-"):
         return Sniffed("pdf")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return Sniffed(_zip_kind(data))
@@ -58,6 +58,8 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
         return Sniffed("7z")
     if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or _is_bmp(data):
         return Sniffed("image")
+    if b"%PDF-" in head:  # after the container magics: a stored PDF member shows this inside a zip too
+        return Sniffed("pdf")
     text = _as_text(data)
     if text is not None:
         if _looks_like_mail(text, declared, ext):
@@ -109,7 +111,7 @@ def _ole_kind(data: bytes, ext: str) -> Sniffed:
     if "workbook" in names or "book" in names:
         fmt = "et" if ext == "et" else "xls"
         return Sniffed(fmt, [Problem("document.encrypted", "加密的 Excel 文档")] if excel_encrypted(cfb) else [])
-    return Sniffed(ext if ext in ("wps", "et") else "other")  # Works .wps, PowerPoint, Outlook .msg ...
+    return Sniffed(ext if ext in ("doc", "xls", "wps", "et") else "other")  # damaged, Works .wps, .ppt, .msg ...
 
 
 def _is_bmp(data: bytes) -> bool:
