@@ -19,6 +19,7 @@ from typing import Any
 
 from parsers.forms import application, recommendation, report, review, statistics, summary
 from parsers.forms.classify import classify
+from parsers.forms.normalize import unwrap
 from parsers.forms.pairing import pair_documents, recommender_of
 from parsers.model import Document
 
@@ -40,6 +41,17 @@ def _empty(form: str) -> dict[str, Any]:
     return {k: None for k in EXTRACTORS[form].KEYS}
 
 
+def _unwrapped(value: Any) -> Any:
+    """PDF cell text carries the page's line wraps; values are single lines (see normalize.unwrap)."""
+    if isinstance(value, str):
+        return unwrap(value)
+    if isinstance(value, list):
+        return [_unwrapped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unwrapped(v) for k, v in value.items()}
+    return value
+
+
 def extract(form: str, doc: Document, fmt: str) -> dict[str, Any]:
     """The contract fields of ``form`` read from ``doc``; all None when its text is not trusted.
 
@@ -51,6 +63,8 @@ def extract(form: str, doc: Document, fmt: str) -> dict[str, Any]:
         return {}
     run: Callable[[Document], dict[str, Any]] = module.extract
     fields = run(doc) if doc.text_trusted else _empty(form)
+    if fmt == "pdf":
+        fields = {k: _unwrapped(v) for k, v in fields.items()}
     if form == "application" and fmt in ("pdf", "image"):
         fields["seal_detected"] = doc.meta.get("seal_detected")
     return fields

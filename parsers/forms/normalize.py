@@ -171,3 +171,23 @@ def normalize_digits(text: str | None) -> str | None:
     """Full-width digits and letters → ASCII, surrounding blanks stripped (e.g. 序号 '０１' → '01')."""
     t = clean_text(text)
     return nfkc(t).strip() if t else None
+
+
+_WRAP = re.compile(r"(.)[ \t]*\n[ \t\u3000]*(.)")
+
+
+def unwrap(text: str) -> str:
+    """Join lines a PDF wrapped inside a table cell (``'国网江苏省电\\n力有限公司'``).
+
+    A PDF has no paragraph marks inside a cell, so every break there is taken for a soft wrap:
+    removed next to Chinese text or digits, a space between two Latin letters (a wrapped word).
+    """
+    def join(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        sep = " " if (a.isascii() and a.isalpha() and b.isascii() and b.isalpha()) else ""
+        return a + sep + b
+
+    prev = None
+    while prev != text:
+        prev, text = text, _WRAP.sub(join, text)
+    return text

@@ -44,7 +44,7 @@ def pair_documents(documents: list) -> None:
     for d in documents:
         if d.form == "unknown" and d.format in PDF_LIKE and "申报表" in squash(d.filename):
             d.form = "application"
-            d.fields = {k: ([] if k == "members" else None) for k in APPLICATION_KEYS} | dict(d.fields or {})
+            d.fields = _empty_application() | dict(d.fields or {})
     apps = [d for d in documents if d.form == "application"]
     for d in apps:
         d.fields["copy"] = "pdf" if d.format in PDF_LIKE else "word"
@@ -61,6 +61,28 @@ def pair_documents(documents: list) -> None:
         _pair(p, twin)
     if len(pending) == 1 and len(free) == 1 and len(pdfs) == 1 and len(words) == 1:
         _pair(pending[0], free[0])
+        free = []
+    _adopt_scans(documents, free)
+
+
+def _adopt_scans(documents: list, unpaired_words: list) -> None:
+    """Scanned PDFs with a name that says nothing (``扫描件002.pdf``) while Word applications lack
+    their PDF copy: those scans are the stamped copies. Only when there are no more scans than
+    copies missing, so a scanned 推荐表 in a message without such gaps stays unknown."""
+    scans = [d for d in documents if d.form == "unknown" and d.format == "pdf"
+             and any(p.rule == "document.scanned" for p in d.problems)]
+    if not scans or len(scans) > len(unpaired_words):
+        return
+    for d in scans:
+        d.form = "application"
+        d.fields = _empty_application() | {"copy": "pdf"}
+    if len(scans) == 1 and len(unpaired_words) == 1:
+        _pair(scans[0], unpaired_words[0])
+
+
+def _empty_application() -> dict[str, Any]:
+    """Like extract() on an unreadable copy: every key, all None."""
+    return dict.fromkeys(APPLICATION_KEYS)
 
 
 def _pair(pdf: Any, word: Any) -> None:

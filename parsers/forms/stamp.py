@@ -12,7 +12,7 @@ from parsers.forms.labels import texts
 from parsers.forms.normalize import find_date, squash
 from parsers.model import Document
 
-_ANCHOR = re.compile(r"盖\s*章|质\s*协\s*章|日\s*期\s*[:：]|填\s*表\s*日\s*期")
+_ANCHOR = re.compile(r"盖\s*章|质\s*协\s*章|日\s*期\s*[:：]|^\s*(填\s*表\s*)?日\s*期\s*$")
 
 
 def stamp_date(doc: Document) -> str | None:

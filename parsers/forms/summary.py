@@ -2,8 +2,9 @@
 
 Decision on ``char_count`` (the notice asks for 3000 字以上): every non-white-space character of
 the body — paragraphs and table cells (merged cells once) — *excluding* the document title (the
-first short line that names the 总结), the attachment marker (``附件2``) and the
-``推荐省市、行业：…`` line, which are headers and not what the unit wrote. Punctuation counts,
+first short line that names the 总结), the attachment marker (``附件2``), the
+``推荐省市、行业：…`` line (or one-row table) before the body, and a closing signature (the
+unit's name and a date as the last lines): these frame the text, they are not what the unit wrote. Punctuation counts,
 as it does in Word's character count without spaces.
 """
 
@@ -22,6 +23,7 @@ LABELS = LabelSet([RECOMMENDER])
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
 _ATTACHMENT = re.compile(r"^附件[0-9一二三四五]*$")
 _HEADING_MAX = 40
+_DATE_ONLY = re.compile(r"^[0-9〇一二三四五六七八九十年月日.\-/]{6,16}$")
 
 
 def extract(doc: Document) -> dict[str, Any]:
@@ -33,26 +35,26 @@ def extract(doc: Document) -> dict[str, Any]:
 
 
 def char_count(doc: Document) -> int:
-    total = 0
+    recommender = squash(value_of(doc, LABELS, "recommender") or "")
+    counted: list[str] = []
     header = True  # still in the lines before the body: marker, title, recommender
     titled = False
     for b in doc.blocks:
-        if isinstance(b, Table):
-            header = False
-            total += len(squash(b.text()))
-            continue
-        s = squash(b)
+        s = squash(b.text() if isinstance(b, Table) else b)
         if not s:
             continue
         if header:
-            if _ATTACHMENT.match(s) or LABELS.inline(b, "recommender") is not None:
+            if _ATTACHMENT.match(s) or LABELS.inline(s, "recommender") is not None:
                 continue
             if not titled and "总结" in s and len(s) <= _HEADING_MAX:
                 titled = True
                 continue
         header = False
-        total += len(s)
-    return total
+        counted.append(s)
+    # the signature at the end (the unit's name, the date) is not body either
+    while counted and (counted[-1] == recommender or _DATE_ONLY.match(counted[-1])):
+        counted.pop()
+    return sum(len(s) for s in counted)
 
 
 def sections(doc: Document) -> list[str]:

@@ -145,7 +145,7 @@ def test_running_text_pdf_without_tables():
     assert f["contact_person"] == "钱八"
     assert f["mobile"] == "13500002222"
     assert f["members"] == ["钱八", "孙九"]
-    assert f["intro"] == "小组成立于2017年。\n活动取得显著效果。"
+    assert f["intro"] == "小组成立于2017年。活动取得显著效果。"  # PDF lines are unwrapped
     assert f["date"] == "2020-09-01"
     assert f["seal_detected"] is None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from intake.contract import DocumentResult
+from parsers.model import Problem
 from parsers.forms import pair_documents, recommender_of
 
 
@@ -51,7 +52,7 @@ def test_unknown_scan_named_application_becomes_one():
     u = DocumentResult(filename="申报表.jpg", container="材料.zip", format="image")
     other = DocumentResult(filename="说明.pdf", container=None, format="pdf")
     pair_documents([u, other])
-    assert u.form == "application" and u.fields["copy"] == "pdf" and u.fields["members"] == []
+    assert u.form == "application" and u.fields["copy"] == "pdf" and u.fields["members"] is None
     assert other.form == "unknown" and other.fields == {}
 
 
@@ -67,3 +68,28 @@ def test_recommender_majority_then_form_priority():
            DocumentResult("b", None, "xlsx", "recommendation", {"recommender": "乙"})]
     assert recommender_of(tie) == "乙"
     assert recommender_of([DocumentResult("x", None, "pdf")]) is None
+
+
+def scan(filename):
+    return DocumentResult(filename=filename, container=None, format="pdf", text_trusted=False,
+                          problems=[Problem("document.scanned", "pdf: 1 of 1 pages are images")])
+
+
+def test_unnamed_scan_adopted_as_the_missing_pdf_copy():
+    w1 = app("攻坚QC小组申报表.docx", "docx", "甲公司", "攻坚QC小组")
+    p1 = app("攻坚QC小组申报表.pdf", "pdf", "甲公司", "攻坚QC小组")
+    w2 = app("飞跃QC小组申报表.docx", "docx", "乙公司", "飞跃QC小组")
+    s = scan("扫描件002.pdf")
+    pair_documents([w1, p1, w2, s])
+    assert s.form == "application"
+    assert s.fields["copy"] == "pdf" and s.fields["paired_with"] == "飞跃QC小组申报表.docx"
+    assert s.fields["group_name"] == "飞跃QC小组"
+    assert p1.fields["paired_with"] == w1.filename
+
+
+def test_scans_not_adopted_when_no_copy_is_missing():
+    w1 = app("攻坚QC小组申报表.docx", "docx", "甲公司", "攻坚QC小组")
+    p1 = app("攻坚QC小组申报表.pdf", "pdf", "甲公司", "攻坚QC小组")
+    s = scan("扫描件.pdf")
+    pair_documents([w1, p1, s])
+    assert s.form == "unknown" and s.fields == {}
