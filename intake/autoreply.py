@@ -20,6 +20,8 @@ Reason codes (stored in ``Message.no_receipt_reason``, shown to staff):
 ``report``               any other ``multipart/report`` (read receipts, spam feedback): machine-made
 ``system-sender``        MAILER-DAEMON, postmaster, abuse, root, no-reply/noreply… senders
 ``no-sender``            no usable From address: nobody to answer
+``non-ascii-address``    a From address whose local part is not ASCII: answering needs SMTPUTF8,
+                         which 163.com / QQ Mail do not offer (a non-ASCII *domain* is fine: IDNA)
 ``own-address``          sent from the intake mailbox itself
 ``own-receipt``          one of our own receipts coming back (its Message-ID carries our mark)
 ``autoreply-subject``    a subject that only a robot writes ("自动回复：", "Auto-Reply:",
@@ -146,6 +148,21 @@ def sender_address(h: Headers, u: Unpacked) -> str | None:
     return None
 
 
+def ascii_address(addr: str | None) -> str | None:
+    """The address as it can be written in an ASCII header: IDNA domain; None when impossible."""
+    if not addr or "@" not in addr:
+        return None
+    local, domain = addr.rsplit("@", 1)
+    if not local or not domain or not local.isascii():
+        return None
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return f"{local}@{domain}"
+
+
 def _system_sender(h: Headers, u: Unpacked) -> bool:
     addr = sender_address(h, u)
     return bool(addr) and SYSTEM_SENDER.match(addr.rsplit("@", 1)[0]) is not None
@@ -189,6 +206,8 @@ def no_receipt_reason(unpacked: Unpacked, own_addresses: Iterable[str]) -> str |
     own = {a.strip().lower() for a in own_addresses if a and a.strip()}
     if sender in own:
         return "own-address"
+    if ascii_address(sender) is None:
+        return "non-ascii-address"
     for reason, check in CHECKS:
         if check(h, unpacked):
             return reason

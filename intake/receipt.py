@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from intake.autoreply import RECEIPT_MSGID_MARK, Headers, sender_address
+from intake.autoreply import RECEIPT_MSGID_MARK, Headers, ascii_address, sender_address
 from intake.config import Config
 from intake.contract import CONTAINER_FORMATS, DocumentResult, Finding
 from intake.unpack import Unpacked
@@ -349,13 +349,14 @@ def compose_receipt(
     """The receipt for one message (plain text + HTML alternative), ready for :func:`intake.reply.enqueue`."""
     ctx = receipt_context(cfg, campaign, unpacked, result, unit)
     h = Headers(unpacked.headers or [])
-    to_addr = sender_address(h, unpacked) or (result.get("message") or {}).get("from") or ""
+    to_addr = ascii_address(sender_address(h, unpacked) or (result.get("message") or {}).get("from"))
     original_id = _msgid(unpacked.message_id or (result.get("message") or {}).get("message_id"))
     domain = cfg.reply.from_addr.rsplit("@", 1)[-1] if "@" in cfg.reply.from_addr else "localhost"
 
     msg = EmailMessage()
     msg["From"] = formataddr((_display_name(cfg.reply.from_name), cfg.reply.from_addr))
-    msg["To"] = formataddr((_display_name(unpacked.from_name), to_addr))
+    if to_addr:  # else no To: the outbox marks it failed ("no recipient"), staff see it
+        msg["To"] = formataddr((_display_name(unpacked.from_name), to_addr))
     msg["Subject"] = receipt_subject(unpacked.subject or (result.get("message") or {}).get("subject"))
     msg["Date"] = format_datetime(datetime.now(campaign_tz(campaign)))
     msg["Message-ID"] = make_msgid(idstring=RECEIPT_MSGID_MARK, domain=domain)

@@ -237,6 +237,8 @@ class SmtpTransport:
         return conn
 
     def deliver(self, row: Outbox, mail_from: str) -> None:
+        if not row.to_addr.isascii():  # would need SMTPUTF8, which 163.com / QQ do not offer
+            raise DeliveryError(f"recipient address is not ASCII: {row.to_addr!r}", permanent=True)
         try:
             if self.conn is None:
                 self.conn = self._connect()

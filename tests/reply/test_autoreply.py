@@ -85,6 +85,11 @@ def test_no_from_address() -> None:
     assert no_receipt_reason(make_unpacked(sender="undisclosed-recipients:;"), OWN) == "no-sender"
 
 
+def test_non_ascii_local_part_cannot_be_answered() -> None:
+    assert no_receipt_reason(make_unpacked(sender="张三@例子.中国"), OWN) == "non-ascii-address"
+    assert no_receipt_reason(make_unpacked(sender="zhangsan@例子.中国"), OWN) is None  # IDNA domain is fine
+
+
 def test_own_address_case_insensitive() -> None:
     assert no_receipt_reason(make_unpacked(sender="质协 <qc-intake@163.com>"), OWN) == "own-address"
 

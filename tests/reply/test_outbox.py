@@ -189,3 +189,22 @@ def test_disabled_replies_send_nothing(engine: Engine, add_message: Callable[...
 @pytest.mark.parametrize(("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (20, 60)])
 def test_backoff_doubles_up_to_an_hour(attempts: int, minutes: int) -> None:
     assert backoff(attempts) == timedelta(minutes=minutes)
+
+
+def test_unanswerable_sender_ends_failed_not_crashed(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                                     campaign: Any) -> None:
+    """compose_receipt never crashes on an address it cannot write; the row fails visibly instead."""
+    msg = receipt_for(cfg, campaign, sender="张三@例子.中国")
+    assert msg["To"] is None
+    pk = add_message()
+    with Session(engine) as s:
+        assert enqueue(s, pk, msg)
+        s.commit()
+    assert send_pending(cfg, engine, now=lambda: T0) == 0
+    [row] = rows(engine)
+    assert (row.state, row.last_error) == ("failed", "no recipient address")
+
+
+def test_idn_domain_is_written_in_ascii(cfg: Config, campaign: Any) -> None:
+    msg = receipt_for(cfg, campaign, sender="zhangsan@例子.中国")
+    assert msg["To"].addresses[0].addr_spec == "zhangsan@xn--fsqu00a.xn--fiqs8s"

@@ -192,3 +192,18 @@ def test_sender_refused_stops_the_batch_without_failing_rows(
     assert first.state == "pending" and "sender refused: 530" in (first.last_error or "")
     assert "reply.smtp.username" in (first.last_error or "")
     assert second.attempts == 0 and smtp_server.messages == []
+
+
+def test_421_closes_the_connection_and_the_rest_waits(
+    smtp_server: SmtpServer, engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_server(cfg, smtp_server, monkeypatch)
+    queue(engine, add_message, cfg, campaign, ["a@163.com", "b@163.com"])
+    smtp_server.fail_next(1, "421 4.7.0 Too many messages in this connection, closing")
+    assert send_pending(cfg, engine, now=lambda: T0) == 0
+    first, second = rows(engine)
+    assert (first.state, first.attempts) == ("pending", 1) and "421" in (first.last_error or "")
+    assert (second.state, second.attempts) == ("pending", 0)
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=5)) == 2
+    assert sorted(m[1][0] for m in smtp_server.messages) == ["a@163.com", "b@163.com"]
