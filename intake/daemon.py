@@ -257,13 +257,12 @@ class Daemon:
     def update_unit(self, s: Session, msg: Message) -> Any:
         """Re-evaluate the recommending unit over all its processed messages (latest copy wins).
 
-        Unit lateness: the unit is ``complete`` when the messages received before the deadline
-        already make a complete set; otherwise ``late`` when anything arrived after the deadline,
-        else ``incomplete``. (The per-message contract status is unchanged by this.)
+        Lateness follows :mod:`intake.units`: the unit is late when something it currently has
+        arrived after the deadline (``unit_received_at``). The per-message status is unchanged.
         """
         from intake.contract import status_of
         from intake.receipt import UnitSummary
-        from intake.units import merge_unit, unit_key
+        from intake.units import merge_unit, unit_key, unit_received_at
         from rules import evaluate
 
         key = unit_key(msg.recommender, msg.from_addr)
@@ -280,15 +279,10 @@ class Daemon:
         members = sorted(members, key=lambda m: (_aware(m.received_at or m.stored_at), m.id or 0))
         history = [(m.received_at, [DocumentResult.from_json(d) for d in (m.result or {}).get("documents", [])])
                    for m in members]
-        latest = max((h[0] for h in history if h[0] is not None), default=None)
-        findings = evaluate(self.campaign, merge_unit(history), latest, [])
-        on_time = [h for h in history if not self.campaign.is_late(h[0])]
-        if len(on_time) == len(history):
-            status = status_of(findings, False)
-        else:
-            early_at = max((h[0] for h in on_time if h[0] is not None), default=None)
-            early = evaluate(self.campaign, merge_unit(on_time), early_at, []) if on_time else None
-            status = "complete" if early is not None and status_of(early, False) == "complete" else "late"
+        merged = merge_unit(history)
+        when = unit_received_at(history)
+        findings = evaluate(self.campaign, merged, when, [])
+        status = status_of(findings, self.campaign.is_late(when))
         unit = s.get(Unit, key) or Unit(key=key)
         unit.recommender = next((m.recommender for m in reversed(members) if m.recommender), unit.recommender)
         addrs = list(unit.addresses or [])
@@ -299,7 +293,6 @@ class Daemon:
         unit.status, unit.findings = status, [f.to_json() for f in findings]
         unit.last_message_pk, unit.updated_at = msg.id, utcnow()
         s.add(unit)
-        merged = merge_unit(history)
         return UnitSummary(recommender=unit.recommender, status=status, findings=findings,
                            message_count=len(members), documents=merged)
 

@@ -1,0 +1,121 @@
+"""The daemon pass on the folder source with the folder transport: order, dedupe, crash recovery."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+from sqlmodel import Session, select
+
+from intake.daemon import Daemon, run
+from intake.ledger import Message, Outbox
+from intake.mailbox import Incoming
+from intake.store import Store
+from tests.daemon.conftest import ON_TIME
+from tests.fixtures.mail import build_message
+
+
+def _rows(daemon: Daemon, model):  # noqa: ANN001, ANN202
+    with Session(daemon.engine) as s:
+        return list(s.exec(select(model).order_by(model.id)).all())
+
+
+def test_folder_pass_end_to_end_writes_receipts_once(cfg, drop):
+    drop("01.eml", build_message([("附件3 统计表.xlsx", b"PK\x03\x04 x")], received=ON_TIME,
+                                 message_id="<a@x>"))
+    drop("02.eml", build_message([], subject="补充", from_addr="li@example-hy.cn", message_id="<b@x>"))
+    drop("notes.txt", b"not a message")
+
+    stats = run(cfg, once=True)
+
+    assert (stats.fetched, stats.processed, stats.failed, stats.sent) == (2, 2, 0, 2)
+    outbox = sorted((cfg.data_dir / "outbox").glob("*.eml"))
+    assert len(outbox) == 2
+    daemon = Daemon(cfg)
+    try:
+        m1, m2 = _rows(daemon, Message)
+        assert (m1.source_ref, m2.source_ref) == ("01.eml", "02.eml")
+        assert m1.received_at == ON_TIME.astimezone(UTC)  # the Received: header, not the file's mtime
+        assert m1.raw_path.startswith("objects/") and Store(cfg.data_dir / "objects").get(m1.sha256)
+        assert m1.state == m2.state == "processed" and m1.result["message"]["message_id"] == "<a@x>"
+        assert {o.state for o in _rows(daemon, Outbox)} == {"sent"}
+        # a second pass does nothing and sends nothing
+        again = daemon.run_pass()
+        assert (again.fetched, again.processed, again.sent) == (0, 0, 0)
+    finally:
+        daemon.close()
+    assert sorted((cfg.data_dir / "outbox").glob("*.eml")) == outbox
+
+
+def test_maildir_files_are_taken_once_even_after_a_client_moves_them(cfg):
+    inbox = cfg.path("inbox")
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir()
+    (inbox / "new" / "1600000000.M1P1.host").write_bytes(build_message([], message_id="<m1@x>"))
+    (inbox / "cur" / "1600000001.M2P1.host:2,S").write_bytes(build_message([], subject="二", message_id="<m2@x>"))
+    assert run(cfg, once=True).processed == 2
+    (inbox / "new" / "1600000000.M1P1.host").rename(inbox / "cur" / "1600000000.M1P1.host:2,S")
+    assert run(cfg, once=True).fetched == 0
+
+
+def test_same_message_id_and_body_is_a_duplicate_but_a_changed_body_is_not(cfg):
+    base = build_message([("附件2 工作总结.docx", b"PK\x03\x04 v1")], message_id="<same@x>")
+    redelivered = b"Received: from relay2 by mx; Mon, 14 Sep 2020 10:32:00 +0800\r\n" + base
+    changed = build_message([("附件2 工作总结.docx", b"PK\x03\x04 v2")], message_id="<same@x>")
+    daemon = Daemon(cfg)
+    try:
+        assert daemon.ingest(Incoming(base, "a")) is not None
+        assert daemon.ingest(Incoming(base, "a-again")) is None  # same bytes
+        assert daemon.ingest(Incoming(redelivered, "b")) is None  # same Message-ID, same body
+        assert daemon.ingest(Incoming(changed, "c")) is not None  # a real resend with new content
+    finally:
+        daemon.close()
+
+
+def test_a_message_left_stored_by_a_crash_is_processed_at_the_next_pass(cfg):
+    daemon = Daemon(cfg)
+    try:
+        pk = daemon.ingest(Incoming(build_message([], message_id="<crash@x>"), "x.eml"))
+        [msg] = _rows(daemon, Message)
+        assert msg.state == "stored" and msg.id == pk  # committed before any parsing
+        stats = daemon.run_pass()
+        assert stats.processed == 1 and stats.sent == 1
+        assert _rows(daemon, Message)[0].state == "processed"
+    finally:
+        daemon.close()
+
+
+def test_a_storage_failure_stops_the_pass_without_recording_and_is_retried(cfg, drop, monkeypatch):
+    drop("01.eml", build_message([], message_id="<disk@x>"))
+    real_put = Store.put
+    calls = {"n": 0}
+
+    def failing_put(self, data):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("No space left on device")
+        return real_put(self, data)
+
+    monkeypatch.setattr(Store, "put", failing_put)
+    first = run(cfg, once=True)
+    assert first.processed == 0 and first.sent == 0
+    second = run(cfg, once=True)
+    assert second.processed == 1 and second.sent == 1
+
+
+def test_reply_disabled_records_why_no_receipt(cfg, drop):
+    cfg.reply.enabled = False
+    drop("01.eml", build_message([], message_id="<off@x>"))
+    assert run(cfg, once=True).sent == 0
+    daemon = Daemon(cfg)
+    try:
+        [msg] = _rows(daemon, Message)
+        assert "disabled" in msg.no_receipt_reason and _rows(daemon, Outbox) == []
+    finally:
+        daemon.close()
+
+
+@pytest.mark.parametrize("missing", ["nope"])
+def test_a_missing_inbox_folder_is_not_fatal(cfg, missing):
+    cfg.source.folder.path = missing
+    assert run(cfg, once=True).fetched == 0

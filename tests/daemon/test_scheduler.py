@@ -1,0 +1,60 @@
+"""The long-running daemon: jobs configured as documented; SIGTERM finishes the work and exits 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from intake.daemon import Daemon
+from intake.scheduler import build_scheduler
+from tests.fixtures.mail import build_message
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_jobs_never_overlap_and_coalesce(cfg):
+    daemon = Daemon(cfg)
+    try:
+        sched = build_scheduler(cfg, daemon, threading.Event())
+        jobs = {j.id: j for j in sched.get_jobs()}
+        assert set(jobs) == {"poll", "outbox"}
+        for j in jobs.values():
+            assert j.max_instances == 1 and j.coalesce is True and j.misfire_grace_time == 30
+        assert str(sched.timezone) == "Asia/Shanghai"
+    finally:
+        daemon.close()
+
+
+def test_sigterm_stops_cleanly_after_processing(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "01.eml").write_bytes(build_message([], message_id="<s1@x>"))
+    conf = tmp_path / "c.toml"
+    conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n'
+                    "[schedule]\npoll_seconds = 0.2\noutbox_seconds = 0.2\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        outbox = tmp_path / "var" / "outbox"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not list(outbox.glob("*.eml")):
+            time.sleep(0.1)
+        assert list(outbox.glob("*.eml")), "the running daemon never wrote the receipt"
+        (inbox / "02.eml").write_bytes(build_message([], subject="第二封", message_id="<s2@x>"))
+        while time.monotonic() < deadline and len(list(outbox.glob("*.eml"))) < 2:
+            time.sleep(0.1)
+        assert len(list(outbox.glob("*.eml"))) == 2  # new mail picked up by the poll job
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out
+    assert "stopped" in out

@@ -1,0 +1,57 @@
+"""``intake ledger`` (table and --json), ``intake show``, and the human ``intake check`` output."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from intake.cli import app
+from intake.daemon import run
+from intake.views import print_result
+from tests.daemon.conftest import ON_TIME
+from tests.fixtures.mail import build_message
+
+
+def _conf(tmp_path):  # noqa: ANN001, ANN202
+    p = tmp_path / "c.toml"
+    p.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n', encoding="utf-8")
+    return str(p)
+
+
+def test_ledger_json_and_table_and_show(cfg, drop, tmp_path):
+    drop("01.eml", build_message([("附件3 统计表.xlsx", b"PK\x03\x04 x")], subject="江苏省QC材料",
+                                 received=ON_TIME, message_id="<v1@x>"))
+    drop("02.eml", build_message([], subject="自动回复", message_id="<v2@x>",
+                                 extra_headers={"Auto-Submitted": "auto-replied"}))
+    run(cfg, once=True)
+    runner = CliRunner()
+
+    out = runner.invoke(app, ["ledger", "--json", "-c", _conf(tmp_path)])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [r["id"] for r in rows] == [1, 2]
+    assert rows[0]["subject"] == "江苏省QC材料" and rows[0]["documents"] == 1
+    assert rows[0]["received_at"] == "2020-09-14T10:31:00+08:00" and rows[0]["receipt"] == "sent"
+    assert rows[1]["receipt"].startswith("none: ")
+    assert set(rows[0]) >= {"from", "unit", "recommender", "status", "errors", "warnings", "state"}
+
+    table = runner.invoke(app, ["ledger", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "江苏省QC材料" in table.output and "2020-09-14 10:31" in table.output
+
+    shown = runner.invoke(app, ["show", "1", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "附件3 统计表.xlsx" in shown.output and "回执: 已发送" in shown.output
+    assert runner.invoke(app, ["show", "99", "-c", _conf(tmp_path)]).exit_code == 1
+
+
+def test_print_result_is_human_and_chinese(capsys):
+    print_result({
+        "message": {"message_id": "<x>", "from": "a@b.cn", "subject": "材料", "received_at": "2020-09-14T10:31:00+08:00"},
+        "documents": [{"filename": "附件1 申报表.docx", "container": None, "format": "docx", "form": "application",
+                       "fields": {"company": "某公司", "group_name": "攻关QC小组"}}],
+        "findings": [{"rule": "application.mobile.format", "severity": "error", "form": "application",
+                      "document": "附件1 申报表.docx", "field": "mobile", "message": "申报表“手机”应为11位手机号码"}],
+        "status": "incomplete",
+    })
+    out = capsys.readouterr().out
+    assert "申报表" in out and "某公司" in out and "需要更正" in out and "材料不全" in out
