@@ -7,7 +7,7 @@ collector is the one place that counts them. Containers are listed before their 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from intake.unpack.archives import READERS, Member
 from intake.unpack.sniff import sniff
@@ -57,7 +57,7 @@ class Collector:
             return
         items = READERS[container.format](container.data, self.limits, self.room)
         try:
-            for item in items:
+            for item in self._guarded(items, container):
                 if isinstance(item, Problem):
                     container.problems.append(item)
                     continue
@@ -69,6 +69,15 @@ class Collector:
                     break
         finally:
             items.close()
+
+    @staticmethod
+    def _guarded(items: Iterator[Member | Problem], container: Part) -> Iterator[Member | Problem]:
+        """The archive libraries raise their own exception types on hostile input; one bad archive
+        becomes ``archive.corrupt`` on its part and never loses the rest of the message."""
+        try:
+            yield from items
+        except Exception as e:
+            yield Problem("archive.corrupt", f"无法读取压缩包：{type(e).__name__}: {e}")
 
     @staticmethod
     def member_part(member: Member, container: Part) -> Part:

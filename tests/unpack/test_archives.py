@@ -197,3 +197,24 @@ def test_eml_inside_7z_inside_zip() -> None:
         ("原件.eml", "邮件.7z", "eml", []),
         ("附件4 推荐表.pdf", "原件.eml", "pdf", []),
     ]
+
+
+def test_corrupt_7z_keeps_the_rest_of_the_message() -> None:
+    z = bytearray(make_7z([("a.txt", b"abc" * 1000), ("b.txt", b"zzz" * 1000)]))
+    z[40:50] = b"\xff" * 10
+    _, got = _parts(build_message([("坏.7z", bytes(z)), ("附件1.pdf", PDF)]))
+    assert got == [("坏.7z", None, "7z", ["archive.corrupt"]), ("附件1.pdf", None, "pdf", [])]
+
+
+def test_damaged_archives_never_lose_the_message() -> None:
+    import random
+
+    rng = random.Random(7)
+    samples = [make_zip([("a.pdf", PDF * 50), ("b.txt", b"hello" * 200)]), make_7z([("a.pdf", PDF * 50)])]
+    for _ in range(60):
+        data = bytearray(rng.choice(samples))
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        u, got = _parts(build_message([("x.archive", bytes(data)), ("附件1.pdf", PDF)]))
+        assert got[-1] == ("附件1.pdf", None, "pdf", [])
+        assert u.problems == []
