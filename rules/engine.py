@@ -16,6 +16,7 @@ from parsers.model import Problem
 from rules.campaign import Campaign, Rule
 from rules.copies import copy_of
 from rules.cross import CHECKS
+from rules.groups import groups_of
 from rules.kinds import KINDS
 from rules.paths import Located, is_empty, leaf, quote, values_at
 from rules.presence import check_presence
@@ -40,12 +41,31 @@ def evaluate(
     if campaign.is_late(received_at):
         findings.append(deadline_finding(campaign, received_at))
     for doc in documents:
-        findings.extend(document_findings(campaign, doc))
+        found = document_findings(campaign, doc)
+        if any(f.severity == "error" and f.rule in BLOCKING for f in found) and redundant(campaign, doc, documents):
+            for f in found:
+                if f.rule in BLOCKING:
+                    f.severity = "warning"  # another readable copy of the form arrived
+        findings.extend(found)
     findings.extend(check_presence(campaign, documents))
     for rule in campaign.rules:
         if rule.kind == "cross":
             findings.extend(CHECKS[rule.params["check"]].check(campaign, rule, documents))
     return _dedupe(findings)
+
+
+def redundant(campaign: Campaign, doc: DocumentResult, documents: list[DocumentResult]) -> bool:
+    """A broken file is only a warning when the form it was meant to be arrived readable anyway:
+    another copy of a per-submission form, or enough copies of a per-group form for every group."""
+    spec = campaign.forms.get(doc.form)
+    if spec is None:
+        return False
+    others = [d for d in documents if d is not doc and d.form == doc.form and judgeable(d)
+              and (spec.required != "per_group" or copy_of(d) == copy_of(doc))]
+    if spec.required != "per_group":
+        return bool(others)
+    groups = groups_of(documents)
+    return bool(groups) and len(others) >= len(groups)
 
 
 def deadline_finding(campaign: Campaign, received_at: datetime) -> Finding:

@@ -31,3 +31,9 @@ def mentions(text: object, name: object, min_len: int = 2) -> bool:
     """True when ``name`` (loosely) occurs in ``text`` — a file name, a review entry's name."""
     key = loose_key(name)
     return len(key) >= min_len and key in loose_key(text)
+
+
+def quoted(name: object) -> str:
+    """A name as a message shows it: in “” unless it already carries its own quotes (“攀登”QC小组)."""
+    text = "" if name is None else str(name)
+    return text if any(q in text for q in "“”\"「」") else f"“{text}”"

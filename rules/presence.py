@@ -27,33 +27,43 @@ def _finding(campaign: Campaign, rule_id: str, form: str, severity: str, **value
     return Finding(rule_id, severity, text, form=form)
 
 
+def _unclassified_scans(documents: list[DocumentResult]) -> list[DocumentResult]:
+    """Scanned PDFs/images nobody could classify (no text, no telling file name, e.g. 扫描件002.pdf):
+    each may well be a missing PDF copy, so it turns one "missing PDF copy" error into a warning."""
+    return [d for d in documents if d.form == "unknown" and d.format in ("pdf", "image")
+            and (not d.text_trusted or any(p.rule in ("document.scanned", "document.image") for p in d.problems))]
+
+
 def check_presence(campaign: Campaign, documents: list[DocumentResult]) -> list[Finding]:
     findings: list[Finding] = []
     groups: list[Group] | None = None
+    scans = _unclassified_scans(documents)
     for form, spec in campaign.forms.items():
         present = [d for d in documents if d.form == form]
-        names = {"form_name": spec.name}
-        if spec.required == "submission":
+        names = {"form_name": spec.name, "copy_name": ""}
+        if spec.required in ("submission", "recommended"):
             if not present:
                 findings.append(_finding(campaign, f"{form}.missing", form, spec.severity, **names))
-        elif spec.required == "recommended":
-            if not present:
-                findings.append(_finding(campaign, f"{form}.missing", form, spec.severity, **names))
-        elif spec.required == "per_group":
-            if groups is None:
-                groups = groups_of(documents)
-            for copy in spec.copies or [None]:
-                docs = [d for d in present if copy is None or copy_of(d) == copy]
-                rule_id = missing_id(form, spec.copies, copy)
-                copy_name = campaign.copy_names.get(copy or "", "")
-                if not groups:
-                    # no recommendation rows and no readable application: only "none at all" is certain
-                    if not docs:
-                        findings.append(_finding(campaign, rule_id, form, spec.severity, copy_name=copy_name,
-                                                 **names))
-                    continue
-                for group, mine in zip(groups, assign(groups, docs), strict=True):
-                    if not mine:
-                        findings.append(_finding(campaign, rule_id, form, spec.severity, group=group.title,
-                                                 copy_name=copy_name, **names))
+            continue
+        if groups is None:
+            groups = groups_of(documents)
+        for copy in spec.copies or [None]:
+            docs = [d for d in present if copy is None or copy_of(d) == copy]
+            rule_id = missing_id(form, spec.copies, copy)
+            values = {**names, "copy_name": campaign.copy_names.get(copy or "", "")}
+            if not groups:
+                # no recommendation rows and no readable application: only "none at all" is certain
+                lacking = [None] if not docs else []
+            else:
+                lacking = [g for g, mine in zip(groups, assign(groups, docs), strict=True) if not mine]
+            for group in lacking:
+                extra = {"group": group.title} if group is not None else {}
+                if copy == "pdf" and scans:
+                    scan = scans.pop(0)
+                    f = _finding(campaign, "form.unconfirmed", form, "warning", filename=scan.filename,
+                                 **extra, **values)
+                    f.rule = f"{rule_id.removesuffix('.missing')}.unconfirmed"
+                    findings.append(f)
+                else:
+                    findings.append(_finding(campaign, rule_id, form, spec.severity, **extra, **values))
     return findings

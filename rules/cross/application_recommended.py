@@ -7,6 +7,7 @@ from typing import Any
 
 from intake.contract import DocumentResult, Finding
 from rules.cross.pairs import pairs
+from rules.names import quoted
 from rules.paths import leaf
 
 FORM = "application"
@@ -18,7 +19,7 @@ def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Fin
     rec, _, unmatched = pairs(documents)
     out = []
     for app in unmatched:
-        text = campaign.message(rule.id, value=app.fields.get("group_name"), company=app.fields.get("company"),
+        text = campaign.message(rule.id, value=quoted(app.fields.get("group_name")), company=app.fields.get("company"),
                                 recommendation=rec.filename if rec else "")
         out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, app.filename, leaf(rule.field or FIELD)))
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from intake.contract import DocumentResult, Finding
 from rules.cross.pairs import pairs
-from rules.names import exact_key
+from rules.names import exact_key, quoted
 from rules.paths import is_empty, leaf
 
 FORM = "recommendation"
@@ -23,6 +23,6 @@ def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Fin
         if is_empty(a) or is_empty(b) or exact_key(a) == exact_key(b):
             continue
         text = campaign.message(rule.id, row=p.seq, value=a, other_value=b, application=p.app.filename,
-                                group=p.row.get("group_name") or p.app.fields.get("group_name"))
+                                group=quoted(p.row.get("group_name") or p.app.fields.get("group_name")))
         out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, rec.filename, leaf(rule.field or FIELD)))
     return out

@@ -77,3 +77,21 @@ def test_message_texts(campaign):
     assert "a.docx" in campaign.message("document.unreadable", filename="a.docx")
     assert campaign.message("no.such.id", filename="a.docx")  # falls back to the generic text
     assert "1381234567" in campaign.message("application.mobile.format", value="1381234567", filename="a")
+
+
+def test_broken_duplicate_of_a_readable_form_is_only_a_warning(campaign):
+    broken = DocumentResult("推荐表(加密).pdf", None, "pdf", "recommendation", {}, [Problem("document.encrypted")])
+    findings = evaluate(campaign, [*B.submission(), broken], None, [])
+    assert [(f.rule, f.severity) for f in findings] == [("document.encrypted", "warning")]
+    alone = [d for d in B.submission() if d.form != "recommendation"] + [broken]
+    assert ("document.encrypted", "error") in [(f.rule, f.severity) for f in evaluate(campaign, alone, None, [])]
+
+
+def test_unclassified_scan_makes_missing_pdf_copy_a_warning(campaign):
+    docs = [d for d in B.submission() if not (d.form == "application" and d.format == "pdf" and "追梦" in d.filename)]
+    scan = DocumentResult("扫描件002.pdf", None, "pdf", "unknown", {}, [Problem("document.scanned")],
+                          text_trusted=False)
+    findings = evaluate(campaign, [*docs, scan], None, [])
+    assert all(f.severity == "warning" for f in findings), findings
+    unconfirmed = [f for f in findings if f.rule == "application.pdf.unconfirmed"]
+    assert len(unconfirmed) == 1 and "扫描件002.pdf" in unconfirmed[0].message and "追梦" in unconfirmed[0].message
