@@ -5,7 +5,9 @@ transaction that records the message (:func:`enqueue` never commits), so a crash
 neither the receipt nor send it twice; the sender job (:func:`send_pending`) then works the
 table. Each row is marked sent in its own commit right after the server accepted it, so a crash
 mid-batch re-sends at most the one message in flight (SMTP) or nothing (folder: the file name is
-derived from the receipt and an existing file counts as delivered).
+derived from the receipt and an existing file counts as delivered). Before delivering, a row is
+claimed with a short lease on ``next_attempt_at`` (one conditional UPDATE), so a second sender
+process never picks the same receipt, and a dead sender's rows come back when the lease ends.
 
 Failure policy, what staff see in ``Outbox.state`` / ``last_error``:
 
@@ -37,7 +39,7 @@ from pathlib import Path
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select, update
 
 from intake.config import Config, ConfigError, secret
 from intake.ledger import Outbox, utcnow
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = timedelta(minutes=1)  # a greylisting server usually accepts after a minute or two
 BACKOFF_MAX = timedelta(hours=1)  # never wait longer than this between tries of a due receipt
 RATE_WINDOW = timedelta(hours=1)
+LEASE = timedelta(minutes=5)  # a row being delivered is hidden from other senders this long (> smtp timeout)
 
 
 # ---------------------------------------------------------------- enqueue
@@ -345,26 +348,48 @@ def send_pending(
                 _defer(engine, row_id, recent[-limit] + RATE_WINDOW,
                        f"rate limit: {len(recent)} receipts to {to_addr} in the last hour")
                 continue
-            if _deliver_one(cfg, engine, transport, row_id, now):
+            delivered, stop = _deliver_one(cfg, engine, transport, row_id, now)
+            if delivered:
                 sent += 1
                 sent_times.setdefault(key, []).append(now())
-            elif isinstance(transport, SmtpTransport) and transport.conn is None:
-                break  # the connection is gone (server down, login refused): the rest waits for the next run
+            elif stop:
+                break  # server down, login refused, outbox folder unwritable: the rest waits for the next run
     finally:
         transport.close()
     return sent
 
 
+def _claim(engine: Engine, row_id: int, at: datetime) -> bool:
+    """Take the row for this run: push its ``next_attempt_at`` out by :data:`LEASE` if still due.
+
+    A second sender process sees the row as not due and leaves it alone; if this one dies
+    mid-delivery, the lease runs out and the row is tried again (at most once more).
+    """
+    at = at.astimezone(UTC)
+    with Session(engine) as session:
+        claimed = session.exec(
+            update(Outbox)
+            .where(col(Outbox.id) == row_id, col(Outbox.state) == "pending",
+                   or_(col(Outbox.next_attempt_at).is_(None), col(Outbox.next_attempt_at) <= at))
+            .values(next_attempt_at=at + LEASE)
+        ).rowcount
+        session.commit()
+    return claimed == 1
+
+
 def _deliver_one(
     cfg: Config, engine: Engine, transport: FolderTransport | SmtpTransport, row_id: int,
     now: Callable[[], datetime],
-) -> bool:
+) -> tuple[bool, bool]:
+    """(delivered, stop the batch). Stop when the failure was the connection's, not this receipt's."""
+    if not _claim(engine, row_id, now()):
+        return False, False  # another sender got there first
     with _row_session(engine, row_id) as (session, row):
         if row is None or row.state != "pending":
-            return False  # another sender got there first
+            return False, False
         if not row.to_addr:
             _finish(session, row, "failed", "no recipient address")
-            return False
+            return False, False
         try:
             transport.deliver(row, cfg.reply.from_addr)
         except DeliveryError as err:
@@ -379,11 +404,11 @@ def _deliver_one(
                 session.add(row)
                 session.commit()
                 log.info("receipt %s to %s: retry at %s: %s", row.id, row.to_addr, row.next_attempt_at, err)
-            return False
+            return False, err.fatal
         row.attempts += 1
         row.sent_at = now()
         _finish(session, row, "sent", None)  # its own commit, right after the server accepted it
-        return True
+        return True, False
 
 
 def _finish(session: Session, row: Outbox, state: str, error: str | None) -> None:

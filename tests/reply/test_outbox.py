@@ -208,3 +208,31 @@ def test_unanswerable_sender_ends_failed_not_crashed(engine: Engine, add_message
 def test_idn_domain_is_written_in_ascii(cfg: Config, campaign: Any) -> None:
     msg = receipt_for(cfg, campaign, sender="zhangsan@例子.中国")
     assert msg["To"].addresses[0].addr_spec == "zhangsan@xn--fsqu00a.xn--fiqs8s"
+
+
+def test_row_taken_by_another_sender_is_skipped_and_the_batch_goes_on(
+    engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, second = queue(engine, add_message, cfg, campaign, n=2)
+    real_claim = reply._claim
+
+    def racing_claim(eng: Engine, row_id: int, at: datetime) -> bool:
+        if row_id == rows(engine)[0].id:
+            assert real_claim(eng, row_id, at)  # the other process wins the first row
+        return real_claim(eng, row_id, at)
+
+    monkeypatch.setattr(reply, "_claim", racing_claim)
+    assert send_pending(cfg, engine, now=lambda: T0) == 1
+    assert [f.name.split("-")[0] for f in cfg.outbox_dir.glob("*.eml")] == [str(second)]
+    r1 = rows(engine)[0]
+    assert r1.state == "pending" and r1.attempts == 0
+    assert r1.next_attempt_at is not None and r1.next_attempt_at.replace(tzinfo=UTC) == T0 + reply.LEASE
+
+
+def test_lease_of_a_dead_sender_runs_out(engine: Engine, add_message: Callable[..., int], cfg: Config,
+                                         campaign: Any) -> None:
+    queue(engine, add_message, cfg, campaign)
+    assert reply._claim(engine, rows(engine)[0].id or 0, T0)  # claimed, then the process died
+    assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=1)) == 0
+    assert send_pending(cfg, engine, now=lambda: T0 + reply.LEASE + timedelta(seconds=1)) == 1
+    assert rows(engine)[0].state == "sent"
