@@ -109,16 +109,17 @@ def _reply_text(code: int, resp: bytes | str) -> str:
     return f"{code} {' '.join(text.split())}".strip()
 
 
-def classify_smtp_error(e: Exception) -> DeliveryError:
+def classify_smtp_error(e: Exception, password_env: str = "") -> DeliveryError:
     """Map smtplib's exceptions to retry / fail, with a last_error text staff can act on."""
     if isinstance(e, smtplib.SMTPAuthenticationError):
+        where = f"${password_env}" if password_env else "the environment variable"
         return DeliveryError(
             f"SMTP login refused: {_reply_text(e.smtp_code, e.smtp_error)} — check reply.smtp.username and the "
-            "password / 授权码 (authorization code) in the environment variable", permanent=False, fatal=True)
+            f"password / 授权码 (client authorization code, not the web password) in {where}",
+            permanent=False, fatal=True)
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         code, resp = next(iter(e.recipients.values()), (451, b"recipient refused"))
-        err = DeliveryError(f"recipient refused: {_reply_text(code, resp)}", permanent=code >= 500)
-        return err
+        return DeliveryError(f"recipient refused: {_reply_text(code, resp)}", permanent=code >= 500)
     if isinstance(e, smtplib.SMTPSenderRefused):
         # MAIL FROM refused: not this receipt's fault but the account's (no login, from_addr not the
         # account, sending quota), so it is retried and the batch stops rather than failing every row.
@@ -247,7 +248,7 @@ class SmtpTransport:
                 self.conn = self._connect()
             self.conn.sendmail(mail_from, [row.to_addr], row.raw)
         except Exception as e:
-            err = classify_smtp_error(e)
+            err = classify_smtp_error(e, self.cfg.reply.smtp.password_env)
             if err.fatal:
                 self.close()
             else:

@@ -125,7 +125,7 @@ def test_wrong_password_is_reported_and_retried_later(
     first, second = rows(engine)
     assert first.state == "pending" and first.attempts == 1
     assert "login refused" in (first.last_error or "") and "535" in (first.last_error or "")
-    assert "授权码" in (first.last_error or "")
+    assert "授权码" in (first.last_error or "") and "$QC_TEST_SMTP_PASSWORD" in (first.last_error or "")
     assert second.attempts == 0  # the batch stopped: the same login would fail again
     assert smtp_server.authenticator.attempts <= 2  # one login (smtplib tries PLAIN, then LOGIN), not one per row
     monkeypatch.setenv("QC_TEST_SMTP_PASSWORD", smtp_server.password)  # staff fixed the code
@@ -207,3 +207,19 @@ def test_421_closes_the_connection_and_the_rest_waits(
     assert (second.state, second.attempts) == ("pending", 0)
     assert send_pending(cfg, engine, now=lambda: T0 + timedelta(minutes=5)) == 2
     assert sorted(m[1][0] for m in smtp_server.messages) == ["a@163.com", "b@163.com"]
+
+
+def test_unknown_recipient_fails_and_the_connection_is_reused(
+    smtp_server: SmtpServer, engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_server(cfg, smtp_server, monkeypatch)
+    queue(engine, add_message, cfg, campaign, ["gone@163.com", "b@163.com", "c@163.com"])
+    smtp_server.fail_next(1, "550 5.1.1 User not found", stage="RCPT")
+    smtp_server.fail_next(1, "450 4.2.1 Mailbox busy", stage="RCPT")
+    assert send_pending(cfg, engine, now=lambda: T0) == 1
+    gone, busy, ok = rows(engine)
+    assert gone.state == "failed" and "recipient refused: 550" in (gone.last_error or "")
+    assert busy.state == "pending" and "recipient refused: 450" in (busy.last_error or "")
+    assert ok.state == "sent"
+    assert smtp_server.authenticator.attempts == 1  # one connection for all three

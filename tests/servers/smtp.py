@@ -8,7 +8,8 @@ aiosmtpd itself separates ``smtp.py`` from ``handlers.py``.
 Usage in a test::
 
     def test_send(smtp_server):            # implicit TLS (like 465) + AUTH, fresh per test
-        smtp_server.fail_next(1, "451 4.3.0 try later")
+        smtp_server.fail_next(1, "451 4.3.0 try later")           # next DATA answered 451
+        smtp_server.fail_next(1, "550 5.1.1 no such user", "RCPT")  # next RCPT TO answered 550
         ...
         assert len(smtp_server.messages) == 1
         mail_from, rcpt_tos, content = smtp_server.messages[0]
@@ -51,8 +52,17 @@ class CaptureHandler:
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
-        self.faults: list[str] = []
+        self.faults: list[str] = []  # answers to the next DATA commands
+        self.rcpt_faults: list[str] = []  # answers to the next RCPT TO commands
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        with self.lock:
+            if self.rcpt_faults:
+                return self.rcpt_faults.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
@@ -108,10 +118,16 @@ class SmtpServer:
         """Accepted messages as (mail_from, rcpt_tos, content bytes), in arrival order."""
         return self.handler.messages
 
-    def fail_next(self, n: int = 1, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
-        """Answer the next ``n`` DATA commands with ``reply`` (e.g. ``"554 DT:SPM 163 smtp7"``)."""
+    def fail_next(self, n: int = 1, reply: str = "451 4.3.0 Temporary failure, try again later",
+                  stage: str = "DATA") -> None:
+        """Answer the next ``n`` DATA (or ``stage="RCPT"``) commands with ``reply``.
+
+        E.g. ``fail_next(1, "554 DT:SPM 163 smtp7")`` or ``fail_next(1, "550 5.1.1 No such user", "RCPT")``.
+        """
+        if stage not in ("DATA", "RCPT"):
+            raise ValueError(f"stage: expected DATA or RCPT, got {stage!r}")
         with self.handler.lock:
-            self.handler.faults.extend([reply] * n)
+            (self.handler.faults if stage == "DATA" else self.handler.rcpt_faults).extend([reply] * n)
 
     def wait_for(self, count: int, timeout: float = 5.0) -> bool:
         """Wait until at least ``count`` messages arrived (the server runs in its own thread)."""
