@@ -44,7 +44,7 @@ FORM_NAMES = {
     "recommendation": "推荐表",
     "review": "评审汇总表",
 }
-FORM_ORDER = ("recommendation", "review", "summary", "statistics", "application", "report", "evidence")
+FORM_ORDER = ("application", "report", "evidence", "summary", "statistics", "recommendation", "review")  # notice order
 
 STATUS_TEXT = {"complete": "材料齐全", "incomplete": "材料不全", "late": "逾期"}
 
@@ -59,6 +59,9 @@ KEY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "review": (("recommender", "推荐单位"), ("entries", "评审成果")),
 }
 CONTAINER_TEXT = {"zip": "压缩包", "rar": "压缩包", "7z": "压缩包", "eml": "附带的邮件"}
+# The notice asks for Word *and* PDF copies of some forms, so the kind of file is worth saying.
+KIND_TEXT = {"docx": "Word", "doc": "Word", "wps": "Word", "pdf": "PDF", "xlsx": "Excel", "xls": "Excel",
+             "et": "Excel", "txt": "文本", "image": "图片"}
 
 SUBJECT_PREFIX = "回执："
 # A chain of reply/receipt prefixes; dropped when it holds a 回执, so "回复：回执：X" becomes "回执：X".
@@ -173,7 +176,7 @@ def document_view(doc: dict, names: dict[str, str]) -> dict[str, Any]:
     if is_container:
         recognised = f"{CONTAINER_TEXT.get(fmt, '压缩包')}，已展开，其中的文件分别列出"
     elif form in names and form != "unknown":
-        recognised = names[form]
+        recognised = names[form] + (f"（{KIND_TEXT[fmt]}）" if fmt in KIND_TEXT else "")
     else:
         recognised = "未识别"
     return {
@@ -207,14 +210,17 @@ def split_findings(findings: list[Any], names: dict[str, str]) -> tuple[list[str
 
 
 def forms_received(documents: list[Any], names: dict[str, str]) -> list[str]:
-    """Counts per recognised form ("申报表 3 份"), in the notice's order."""
-    counts = Counter(_get(d, "form") for d in documents or [] if _get(d, "format") not in CONTAINER_FORMATS)
+    """Counts per recognised form and kind ("申报表 3 份（Word 2、PDF 1）"), in the notice's order."""
+    files = [d for d in documents or [] if _get(d, "format") not in CONTAINER_FORMATS]
+    counts = Counter(_get(d, "form") for d in files)
     order = [f for f in FORM_ORDER if f in counts] + sorted(f for f in counts if f not in FORM_ORDER and f)
     out = []
     for form in order:
         if form == "unknown":
             continue
-        out.append(f"{names.get(form, form)} {counts[form]} 份")
+        kinds = Counter(KIND_TEXT.get(_get(d, "format"), "其他") for d in files if _get(d, "form") == form)
+        detail = "、".join(f"{k} {n}" for k, n in kinds.items()) if len(kinds) > 1 else ""
+        out.append(f"{names.get(form, form)} {counts[form]} 份" + (f"（{detail}）" if detail else ""))
     if counts.get("unknown"):
         out.append(f"未识别的文件 {counts['unknown']} 个")
     return out

@@ -144,7 +144,7 @@ def test_body_lists_documents_values_and_findings(receipt: EmailMessage) -> None
     assert "附件1 申报表（降低线损率）.docx（来自 江苏推荐材料.zip）" in text
     lines = text.splitlines()
     i = next(n for n, line in enumerate(lines) if "附件1 申报表" in line)
-    assert "识别为：申报表" in lines[i + 1]
+    assert "识别为：申报表（Word）" in lines[i + 1]
     assert "企业名称：国网南京供电公司" in text and "小组名称：蓝天QC小组" in text
     assert "推荐小组：2 个" in text
     j = next(n for n, line in enumerate(lines) if "说明.txt" in line)
@@ -180,7 +180,7 @@ def test_unit_summary_covers_all_messages(cfg: Config, campaign: Any) -> None:
     section = text[text.index("江苏省质量协会全部材料的情况"):]
     assert "已收到 3 封邮件" in section
     assert "总体状态：材料不全" in section
-    assert "推荐表 1 份" in section and "申报表 3 份" in section and "未识别的文件 1 个" in section
+    assert "已收到：申报表 3 份（Word 2、PDF 1）、推荐表 1 份、未识别的文件 1 个" in section
     assert "仍需更正或补交（2 项）" in section and "缺少附件2" in section and "缺少附件5" in section
     assert "统计表“参与率”超过100%（文件：统计表.xls）" in section
     assert "贵单位的材料尚有 2 项需要更正或补交" in section
