@@ -36,6 +36,8 @@ from parsers.model import Problem
 
 log = logging.getLogger("intake.daemon")
 
+REPLIES_DISABLED = "replies disabled (reply.enabled = false)"
+
 
 @dataclass
 class PassStats:
@@ -246,9 +248,18 @@ class Daemon:
         msg.status = result.get("status")
         msg.recommender = result.get("recommender")
         msg.state, msg.error, msg.processed_at = "processed", None, utcnow()
+        if unpacked is not None:
+            msg.no_receipt_reason = self.no_receipt(unpacked)
         s.add(msg)
         s.flush()
-        unit = self.update_unit(s, msg)
+        # Auto-replies, bounces and list mail are recorded but are not submissions: they join
+        # no unit (a stranger's out-of-office must not appear as an "incomplete unit").
+        automatic = msg.no_receipt_reason is not None and msg.no_receipt_reason != REPLIES_DISABLED
+        unit = None
+        if automatic:
+            msg.unit_key = None
+        else:
+            unit = self.update_unit(s, msg)
         if receipt and unpacked is not None:
             self.queue_receipt(s, msg, unpacked, result, unit)
 
@@ -298,17 +309,19 @@ class Daemon:
 
     # -- stage 4: the receipt ----------------------------------------------------------------
 
-    def queue_receipt(self, s: Session, msg: Message, unpacked: Unpacked, result: dict, unit: Any) -> None:
-        """Compose and enqueue the receipt in the caller's transaction, unless it must not go."""
+    def no_receipt(self, unpacked: Unpacked) -> str | None:
+        """Why this message must get no receipt (RFC 3834 etc., or replies switched off)."""
         from intake.autoreply import no_receipt_reason
 
         reason = no_receipt_reason(unpacked, self.own_addresses)
         if reason is None and not self.cfg.reply.enabled:
-            reason = "replies disabled (reply.enabled = false)"
-        msg.no_receipt_reason = reason
-        s.add(msg)
-        if reason is not None:
-            log.info("message %s: no receipt (%s)", msg.id, reason)
+            reason = REPLIES_DISABLED
+        return reason
+
+    def queue_receipt(self, s: Session, msg: Message, unpacked: Unpacked, result: dict, unit: Any) -> None:
+        """Compose and enqueue the receipt in the caller's transaction, unless it must not go."""
+        if msg.no_receipt_reason is not None:
+            log.info("message %s: no receipt (%s)", msg.id, msg.no_receipt_reason)
             return
         from intake.receipt import compose_receipt
         from intake.reply import enqueue

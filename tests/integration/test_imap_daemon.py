@@ -84,6 +84,7 @@ def test_auto_reply_is_recorded_but_gets_no_receipt(dovecot, smtp_server, make_c
 
     [msg] = ledger(cfg).messages()
     assert msg.state == "processed" and msg.no_receipt_reason
+    assert msg.unit_key is None  # not a submission: joins no unit
     assert ledger(cfg).outbox() == [] and stats.sent == 0 and smtp_server.messages == []
     assert b"\\Seen" in dovecot.flags(user)[1]
 
