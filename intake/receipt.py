@@ -284,7 +284,7 @@ def next_steps(status: str, errors: list[str], deadline: str, address: str, unit
         return [f"本邮件收到时已过截止时间（{deadline}），材料已登记，是否受理请与 {address} 联系确认。"]
     if errors:
         return [
-            f"{scope}尚有 {len(errors)} 项需要更正或补交（见上文“需要更正”）。",
+            f"{scope}尚有 {len(errors)} 项需要更正或补交（见上文“{'仍需更正或补交' if unit_known else '需要更正'}”）。",
             f"截止时间为{deadline}。请在此之前将更正后的文件或缺少的材料发送至 {address}，"
             "只需发送更正或补充的文件，已合格的材料无需重复发送。",
             "邮件主题请写明推荐单位名称，附件请使用通知附件中的原表格式。",

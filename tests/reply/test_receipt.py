@@ -183,7 +183,7 @@ def test_unit_summary_covers_all_messages(cfg: Config, campaign: Any) -> None:
     assert "已收到：申报表 3 份（Word 2、PDF 1）、推荐表 1 份、未识别的文件 1 个" in section
     assert "仍需更正或补交（2 项）" in section and "缺少附件2" in section and "缺少附件5" in section
     assert "统计表“参与率”超过100%（文件：统计表.xls）" in section
-    assert "贵单位的材料尚有 2 项需要更正或补交" in section
+    assert "贵单位的材料尚有 2 项需要更正或补交（见上文“仍需更正或补交”）" in section
 
 
 def test_complete_message_says_nothing_more_to_send(cfg: Config, campaign: Any) -> None:
