@@ -69,9 +69,12 @@ class Daemon:
 
     # -- the pass ---------------------------------------------------------------------------
 
-    def poll(self) -> PassStats:
-        """Fetch and process everything new; messages left ``stored`` by a crash first."""
-        stats = PassStats()
+    def poll(self, stats: PassStats | None = None) -> PassStats:
+        """Fetch and process everything new; messages left ``stored`` by a crash first.
+
+        Raises when the mailbox or the disk fails; ``stats`` (if given) still counts what was done.
+        """
+        stats = stats if stats is not None else PassStats()
         with self.lock:
             self._note_poll(error=None, started=True)
             try:
@@ -102,10 +105,11 @@ class Daemon:
 
     def run_pass(self) -> PassStats:
         """``intake run --once``: one poll, then the outbox."""
+        stats = PassStats()
         try:
-            stats = self.poll()
-        except Exception:
-            stats = PassStats()
+            self.poll(stats)
+        except Exception:  # logged and recorded in MailboxState by poll(); the outbox still goes
+            pass
         stats.sent = self.send()
         log.info("pass done: %s", stats)
         return stats

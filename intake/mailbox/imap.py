@@ -175,7 +175,7 @@ class ImapSource:
             self._record(last_uid=item.uid, uidvalidity=self.uidvalidity)
 
     def _move(self, client: imapclient.IMAPClient, uid: int) -> None:
-        target = self.cfg.move_to
+        target = self._server_name(client, self.cfg.move_to)
         if not self._moved_folder_ready:
             if not client.folder_exists(target):
                 client.create_folder(target)
@@ -186,6 +186,20 @@ class ImapSource:
             client.move([uid], target)
         else:  # COPY + \Seen: the original stays (we never delete or EXPUNGE)
             client.copy([uid], target)
+
+    @staticmethod
+    def _server_name(client: imapclient.IMAPClient, name: str) -> str:
+        """``move_to`` is written with "/" for levels; use the server's own hierarchy delimiter."""
+        if "/" not in name:
+            return name
+        try:
+            listing = client.list_folders("", "")  # LIST "" "": just the delimiter (RFC 3501 §6.3.8)
+            delim = listing[0][1] if listing else None
+        except IMAPClientError:
+            delim = None
+        if isinstance(delim, bytes):
+            delim = delim.decode()
+        return name.replace("/", delim) if delim else name
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s in IDLE for new mail; False at once without IDLE support."""

@@ -73,6 +73,7 @@ service anvil {{
   }}
 }}
 auth_failure_delay = 0
+imap_id_log = *
 """
 
 
@@ -161,6 +162,10 @@ class Dovecot:
             return int(c.folder_status(folder, [b"UIDVALIDITY"])[b"UIDVALIDITY"])
         finally:
             c.logout()
+
+    def log(self) -> str:
+        """The server log (ID commands are logged: ``imap_id_log = *``)."""
+        return (self.root / "dovecot.log").read_text(encoding="utf-8", errors="replace")
 
     def count(self, user: str, folder: str = "INBOX") -> int:
         c = self.client(user)
