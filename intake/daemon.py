@@ -15,6 +15,7 @@ import email.parser
 import email.policy
 import hashlib
 import logging
+import re
 import threading
 import traceback
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from parsers.model import Problem
 log = logging.getLogger("intake.daemon")
 
 REPLIES_DISABLED = "replies disabled (reply.enabled = false)"
+MAX_CRASHES = 3  # attempts that killed the process before a stored message is set aside as failed
+_INTERRUPTED = re.compile(r"processing interrupted (\d+) time")
 
 
 @dataclass
@@ -184,8 +187,10 @@ class Daemon:
 
     # -- stage 2: process --------------------------------------------------------------------
 
-    def process(self, pk: int, reparse: bool = True) -> bool:
+    def process(self, pk: int) -> bool:
         """Read, judge and record one stored message; a failure is recorded, never raised."""
+        if not self._begin_attempt(pk):
+            return False
         try:
             with Session(self.engine) as s:
                 msg = s.get(Message, pk)
@@ -208,6 +213,31 @@ class Daemon:
                     s.add(msg)
                     s.commit()
             return False
+
+    def _begin_attempt(self, pk: int) -> bool:
+        """Count attempts on a ``stored`` message; give up after ones that killed the process.
+
+        A message that crashes the whole process (out of memory, a converter taking the
+        interpreter down) would otherwise be retried at every start and block everything behind
+        it — Mailman's shunt rule (reference-systems §D): after MAX_CRASHES it is set aside as
+        failed, kept, and ``intake reprocess`` can try again.
+        """
+        with Session(self.engine) as s:
+            msg = s.get(Message, pk)
+            if msg is None or msg.state != "stored":
+                return msg is not None
+            m = _INTERRUPTED.match(msg.error or "")
+            crashes = int(m.group(1)) if m else 0
+            if crashes >= MAX_CRASHES:
+                msg.state = "failed"
+                msg.error = f"gave up: processing was interrupted {crashes} times (the process died while reading it)"
+                msg.processed_at = utcnow()
+                log.error("message %s: %s", pk, msg.error)
+            else:
+                msg.error = f"processing interrupted {crashes + 1} time(s)"  # cleared when it finishes
+            s.add(msg)
+            s.commit()
+            return msg.state == "stored"
 
     def read_and_judge(self, msg: Message, raw: bytes) -> tuple[Unpacked, list[DocumentResult], dict]:
         """The expensive stages; each part's bytes are stored as they come (``on_part``)."""

@@ -119,3 +119,22 @@ def test_reply_disabled_records_why_no_receipt(cfg, drop):
 def test_a_missing_inbox_folder_is_not_fatal(cfg, missing):
     cfg.source.folder.path = missing
     assert run(cfg, once=True).fetched == 0
+
+
+def test_a_message_that_keeps_killing_the_process_is_set_aside(cfg, drop):
+    daemon = Daemon(cfg)
+    try:
+        killer = daemon.ingest(Incoming(build_message([], message_id="<killer@x>"), "k.eml"))
+        survivor = daemon.ingest(Incoming(build_message([], subject="二", message_id="<ok@x>"), "s.eml"))
+        with Session(daemon.engine) as s:  # as if three earlier starts died while reading it
+            m = s.get(Message, killer)
+            m.error = "processing interrupted 3 time(s)"
+            s.add(m)
+            s.commit()
+        stats = daemon.run_pass()
+        by_id = {m.id: m for m in _rows(daemon, Message)}
+        assert by_id[killer].state == "failed" and by_id[killer].error.startswith("gave up")
+        assert by_id[survivor].state == "processed" and by_id[survivor].error is None
+        assert (stats.processed, stats.failed) == (1, 1)
+    finally:
+        daemon.close()
