@@ -141,7 +141,8 @@ class LabelSet:
             rest = text[h.end:rest_end]
             if cell and not h.colon and rest and not re.match(r"[\s_]", rest):
                 continue
-            return (clean_text(rest) or "")
+            value = clean_text(rest) or ""
+            return "" if value and self.is_label(value) else value
         return None
 
 

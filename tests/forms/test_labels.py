@@ -84,3 +84,8 @@ def test_tables_before_paragraphs_and_missing_label_is_none():
     d = doc("企业名称：段落公司", Table([["企业名称", "表格公司"]]))
     assert value_of(d, LS, "company") == "表格公司"
     assert value_of(doc("无关内容"), LS, "company") is None
+
+
+def test_a_label_after_the_colon_is_not_a_value():
+    assert value_of(doc(Table([["企业名称：QC小组名称"]])), LS, "company") is None
+    assert value_of(doc("企业名称：手机："), LS, "company") is None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from intake.contract import DocumentResult
-from parsers.model import Problem
 from parsers.forms import pair_documents, recommender_of
+from parsers.model import Problem
 
 
 def app(filename, fmt, company=None, group=None, form="application"):
