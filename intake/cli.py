@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -15,7 +16,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="qc-intake: Q
 rules_app = typer.Typer(no_args_is_help=True, help="Campaign rule files")
 app.add_typer(rules_app, name="rules")
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="Config TOML (default: embedded example inbox)")
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Config TOML (default: embedded example inbox)")
+]
 
 
 def _config(path: Path | None) -> Config:
@@ -28,11 +31,11 @@ def _config(path: Path | None) -> Config:
 
 @app.command()
 def check(
-    message: Path = typer.Argument(..., help="A raw RFC 5322 message (.eml)"),
-    as_json: bool = typer.Option(False, "--json", help="Print the contract JSON"),
-    rules: Path | None = typer.Option(None, "--rules", help="Campaign rule file"),
-    received: str | None = typer.Option(None, "--received", help="Override the receipt time (ISO 8601)"),
-    config: Path | None = ConfigOpt,
+    message: Annotated[Path, typer.Argument(help="A raw RFC 5322 message (.eml)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the contract JSON")] = False,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Campaign rule file")] = None,
+    received: Annotated[str | None, typer.Option("--received", help="Override the receipt time (ISO 8601)")] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Run the whole pipeline on one message without touching ledger, mailbox or SMTP."""
     from intake.pipeline import check_message
@@ -69,8 +72,8 @@ def check(
 
 @app.command()
 def run(
-    once: bool = typer.Option(False, "--once", help="One pass (fetch, process, send) and exit"),
-    config: Path | None = ConfigOpt,
+    once: Annotated[bool, typer.Option("--once", help="One pass (fetch, process, send) and exit")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT."""
     from intake.daemon import run as run_daemon
@@ -80,8 +83,8 @@ def run(
 
 @app.command()
 def ledger(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable"),
-    config: Path | None = ConfigOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """List the messages in the ledger with their status."""
     from intake.views import ledger_view
@@ -91,8 +94,8 @@ def ledger(
 
 @app.command()
 def show(
-    message_id: int = typer.Argument(..., help="Ledger id of the message"),
-    config: Path | None = ConfigOpt,
+    message_id: Annotated[int, typer.Argument(help="Ledger id of the message")],
+    config: ConfigOpt = None,
 ) -> None:
     """Show one message: documents, fields, findings, receipt."""
     from intake.views import show_view
@@ -102,7 +105,7 @@ def show(
 
 
 @rules_app.command("lint")
-def rules_lint(path: Path = typer.Argument(..., help="A campaign rule file (TOML)")) -> None:
+def rules_lint(path: Annotated[Path, typer.Argument(help="A campaign rule file (TOML)")]) -> None:
     """Check a campaign rule file; prints each problem with its line, exit 1 when there are any."""
     from rules.lint import lint
 
@@ -116,9 +119,9 @@ def rules_lint(path: Path = typer.Argument(..., help="A campaign rule file (TOML
 
 @app.command()
 def reprocess(
-    reparse: bool = typer.Option(False, "--reparse", help="Re-read the stored raw messages, not only re-check"),
-    failed_only: bool = typer.Option(False, "--failed-only", help="Only messages whose processing failed"),
-    config: Path | None = ConfigOpt,
+    reparse: Annotated[bool, typer.Option("--reparse", help="Re-read the stored raw messages, not only re-check")] = False,
+    failed_only: Annotated[bool, typer.Option("--failed-only", help="Only messages whose processing failed")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Re-check stored messages with the current rule file (or re-read them) and report changes."""
     from intake.daemon import setup_logging
@@ -127,6 +130,17 @@ def reprocess(
 
     setup_logging()
     print_report(run_reprocess(_config(config), reparse=reparse, failed_only=failed_only))
+
+
+@app.command()
+def outbox(
+    retry: Annotated[bool, typer.Option("--retry", help="Put failed receipts back in the queue")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """List receipts that could not be delivered; --retry queues them again (e.g. after a password fix)."""
+    from intake.views import outbox_view
+
+    outbox_view(_config(config), retry)
 
 
 if __name__ == "__main__":  # pragma: no cover

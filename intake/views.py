@@ -198,3 +198,21 @@ def print_result(result: dict[str, Any]) -> None:
     _print_documents(con, result.get("documents", []))
     _print_findings(con, result.get("findings", []))
     con.print(f"结论: [bold]{STATUS_ZH.get(result.get('status'), result.get('status'))}[/bold]")
+
+
+def outbox_view(cfg: Config, retry: bool = False) -> None:
+    """Receipts that could not be delivered, with the reason; ``retry`` queues them again."""
+    from intake.migrations import open_ledger
+    from intake.reply import retry_failed
+
+    engine = open_ledger(cfg)
+    with Session(engine) as s:
+        rows = s.exec(select(Outbox).where(Outbox.state == "failed").order_by(col(Outbox.id))).all()
+        t = Table(title=f"发送失败的回执（{len(rows)} 封）")
+        for name in ("回执ID", "来信ID", "收件人", "尝试次数", "原因"):
+            t.add_column(name, overflow="fold")
+        for r in rows:
+            t.add_row(str(r.id), str(r.message_pk), r.to_addr, str(r.attempts), r.last_error or "—")
+    _console().print(t)
+    if retry and rows:
+        _console().print(f"已重新排队 {retry_failed(engine)} 封回执，下次发送时投递。")
