@@ -3,7 +3,8 @@
     python bench/corpus_eval.py [--n 40] [--seed 7] [--json] [--styles loose,legacy] [--show-misses 15]
 
 Generates ``--n`` messages (styles cycle through tests/fixtures/form_submission.STYLES; units,
-formats, layouts and name encodings are seeded), runs ``intake.pipeline.check_message`` on each
+formats, layouts and name encodings are seeded; "defects" messages rotate through every planted
+defect kind, three per message), runs ``intake.pipeline.check_message`` on each
 with ``rules.load_campaign()`` and compares with what the fixtures say should come out:
 
 - form classification accuracy over expected documents (a document the pipeline did not list
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fixtures import form_lo  # noqa: E402
 from tests.fixtures.data import make_unit  # noqa: E402
-from tests.fixtures.form_submission import STYLES, submission_message  # noqa: E402
+from tests.fixtures.form_submission import DEFECTS, STYLES, submission_message  # noqa: E402
 
 KEY_FIELDS = {
     "application": {"recommender", "company", "group_name", "topic", "topic_type", "mobile", "postcode", "members", "date"},
@@ -59,16 +60,22 @@ def corpus(n: int, seed: int, styles: tuple[str, ...]) -> list[tuple[str, bytes,
     """``n`` messages: (label, raw, expected). Variant 0 (the notice's layouts) for the first of
     each style, seeded mixtures after that."""
     plan = []
+    kinds = sorted(DEFECTS)
+    n_defective = 0
     for i in range(n):
         style = styles[i % len(styles)]
         unit = make_unit(seed * 10007 + i, n_groups=1 + (seed + i) % 3)
-        plan.append((i, style, unit, 0 if i < len(styles) else i))
+        planted = None
+        if style == "defects":  # rotate through every defect kind, three per message
+            planted = [kinds[(3 * n_defective + k) % len(kinds)] for k in range(3)]
+            n_defective += 1
+        plan.append((i, style, unit, 0 if i < len(styles) else i, planted))
     with form_lo.collecting():  # first pass only gathers the LibreOffice conversions
-        for _i, style, unit, variant in plan:
-            submission_message(unit, style=style, variant=variant)
+        for _i, style, unit, variant, planted in plan:
+            submission_message(unit, style=style, variant=variant, defects=planted)
     out = []
-    for i, style, unit, variant in plan:
-        raw, expected = submission_message(unit, style=style, variant=variant)
+    for i, style, unit, variant, planted in plan:
+        raw, expected = submission_message(unit, style=style, variant=variant, defects=planted)
         out.append((f"{i:03d}-{style}-v{variant}", raw, expected))
     return out
 

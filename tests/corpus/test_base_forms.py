@@ -19,19 +19,19 @@ G0 = UNIT.groups[0]
 
 MODERN = [  # (form, fixture format)
     ("application", "docx"), ("application", "pdf"), ("application", "pdf-cid"),
-    ("summary", "docx"), ("summary", "pdf"),
+    ("summary", "docx"), ("summary", "pdf"), ("summary", "wps-ooxml"),
     ("statistics", "xlsx"), ("statistics", "docx"), ("statistics", "pdf"),
     ("recommendation", "xlsx"), ("recommendation", "docx"), ("recommendation", "pdf"),
     ("review", "xlsx"), ("review", "docx"), ("review", "pdf"),
     ("report", "docx"), ("evidence", "docx"), ("evidence", "pdf"),
 ]
 LEGACY = [("application", "doc"), ("summary", "doc"), ("statistics", "xls"), ("recommendation", "xls"),
-          ("report", "doc")]
+          ("report", "doc"), ("application", "wps"), ("statistics", "et")]
 
 
 def _name(form: str, fmt: str) -> str:
     """Uninformative file names, so classification has to come from the content."""
-    ext = forms.contract_format(fmt)
+    ext = forms.file_ext(fmt)
     return f"材料-{form[:3]}-{fmt}.{ext}"
 
 
