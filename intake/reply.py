@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -43,6 +41,7 @@ from sqlmodel import Session, col, or_, select, update
 
 from intake.config import Config, ConfigError, secret
 from intake.ledger import Outbox, utcnow
+from intake.store import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -171,37 +170,12 @@ class FolderTransport:
         if target.exists():
             return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(row.raw)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(self.directory)
+            atomic_write(target, row.raw)
         except OSError as e:
             raise DeliveryError(f"cannot write {target}: {e}", permanent=False, fatal=True) from e
 
     def close(self) -> None:
         pass
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (Postfix/Mailman lesson, reference-systems §D)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _message_id_of(raw: bytes) -> str:
