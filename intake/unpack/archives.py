@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import struct
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -82,9 +83,10 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
     """A member's name as the sender's tool meant it.
 
     Flag 0x800 set: UTF-8 (zipfile already decoded it). Otherwise an Info-ZIP Unicode Path extra
-    field (0x7075) if present and matching, else the bytes are the creator's ANSI code page, which
-    for our senders is GBK (Windows Explorer, WinRAR, 360压缩 on Chinese Windows); cp437 is the
-    last resort.
+    field (0x7075) if present and matching; else bytes that are valid UTF-8 are UTF-8 (macOS
+    Finder and Linux tools write UTF-8 without the flag; GBK text is practically never valid
+    UTF-8); else the creator's ANSI code page, which for our senders is GBK (Windows Explorer,
+    WinRAR, 360压缩 on Chinese Windows); cp437 is the last resort.
     """
     if info.flag_bits & 0x800:
         return info.filename
@@ -100,6 +102,11 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
                 except UnicodeDecodeError:
                     pass
         i += 4 + size
+    if not raw.isascii():
+        try:
+            return unicodedata.normalize("NFC", raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:

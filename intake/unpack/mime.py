@@ -8,6 +8,8 @@ cannot decode. Containers (zip/rar/7z, attached messages) are expanded by
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.message
 import html
@@ -19,6 +21,7 @@ import mailparser
 
 from intake.unpack.collect import Collector
 from intake.unpack.dates import parse_date, received_date
+from intake.unpack.links import download_links
 from intake.unpack.names import (
     clean_filename,
     decode_bytes,
@@ -96,6 +99,9 @@ def _unpack(raw: bytes, limits: Limits) -> Unpacked:
     walk(msg, None, 0, collector, body_parts, unpacked.problems)
     unpacked.parts = collector.parts
     unpacked.body_text = _body(body_parts)
+    links = download_links([t for _, t in body_parts])
+    if links:
+        problems.append(Problem("message.download_link", "正文中的下载链接：" + "；".join(links[:5])))
     if _truncated(msg):
         problems.append(Problem("message.malformed", "邮件不完整（最后一个部分被截断），请重新发送"))
     return unpacked
@@ -109,28 +115,28 @@ def walk(
     body: list[tuple[str, str]] | None,
     problems: list[Problem],
     nesting: int = 0,
+    related: bool = False,
 ) -> None:
     """Add every attachment of ``node`` to the collector. ``body`` collects the text bodies of the
-    outer message only (None for attached messages, whose bodies are not ours to read)."""
+    outer message only (None for attached messages, whose bodies are not ours to read).
+    ``related``: ``node`` is a resource of an HTML body (a child of multipart/related)."""
     name_of_container = container.filename if container is not None else None
     ctype = node.get_content_type()
     if node.is_multipart() and node.get_content_maintype() == "multipart":
         if nesting >= _MAX_MIME_NESTING:
             problems.append(Problem("message.malformed", "MIME 嵌套层数过多，其余部分未处理"))
             return
+        inner_related = node.get_content_subtype() == "related"
         for child in node.get_payload():
             if isinstance(child, Message):
-                walk(child, container, depth, collector, body, problems, nesting + 1)
+                walk(child, container, depth, collector, body, problems, nesting + 1, inner_related)
         return
     cd = raw_header(node, "Content-Disposition")
     ct = raw_header(node, "Content-Type")
     disposition = main_value(cd) if cd is not None else ""
-    filename = None
-    if cd is not None:
-        filename = header_param(cd, "filename")
-    if not filename and ct is not None:
-        filename = header_param(ct, "name")
-    filename = clean_filename(filename) if filename else ""
+    filename = _filename(cd, ct)
+    if related and _body_resource(node, disposition):
+        return  # the logo or pasted picture of an HTML body (Outlook signatures): not an attachment
     if ctype in _ATTACHED or (node.is_multipart() and node.get_content_maintype() == "message"):
         data = _message_bytes(node)
         if not filename:
@@ -148,6 +154,24 @@ def walk(
     if not filename:
         filename = _unnamed(data, ctype, len(collector.parts) + 1)
     _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
+
+
+def _filename(cd: str | None, ct: str | None) -> str:
+    """The attachment's name: Content-Disposition ``filename``, else Content-Type ``name``. When the
+    disposition only carries an ASCII stand-in (``ATT00001.docx``, ``attachment.docx``) and the type
+    carries a real non-ASCII name, the real one is what the sender typed."""
+    from_cd = header_param(cd, "filename") if cd is not None else None
+    from_ct = header_param(ct, "name") if ct is not None else None
+    name = from_cd or from_ct
+    if from_cd and from_ct and from_cd.isascii() and not from_ct.isascii():
+        name = from_ct
+    return clean_filename(name) if name else ""
+
+
+def _body_resource(node: Message, disposition: str) -> bool:
+    """An image an HTML body shows through ``cid:`` (it has a Content-ID and is not an attachment)."""
+    return (node.get_content_maintype() == "image" and disposition != "attachment"
+            and raw_header(node, "Content-ID") is not None)
 
 
 def _add(collector: Collector, part: Part, container: Part | None, problems: list[Problem]) -> None:
@@ -253,15 +277,34 @@ def _addresses(msg: Message, header: str) -> list[str]:
     return [a.strip().lower() for _, a in getaddresses(values) if a and "@" in a]
 
 
+_MAGICS = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c",
+           b"\x89PNG", b"\xff\xd8\xff", b"\x78\x9f\x3e\x22")
+_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
+
+
 def _payload(node: Message) -> bytes:
+    """The decoded bytes of a leaf part, trusting the bytes over a wrong Content-Transfer-Encoding:
+    base64 text labelled 7bit/8bit (some web forms and scripts) is decoded, and raw binary labelled
+    base64 is kept as it is, when that is what turns it into a recognisable file."""
+    raw = node.get_payload()
+    wire = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    cte = str(node.get("Content-Transfer-Encoding", "") or "").strip().lower()
+    if cte == "base64" and wire.lstrip().startswith(_MAGICS):
+        return wire.lstrip()
     try:
         data = node.get_payload(decode=True)
     except Exception:
         data = None
-    if isinstance(data, bytes):
-        return data
-    raw = node.get_payload()
-    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    if not isinstance(data, bytes):
+        return wire
+    if cte in ("", "7bit", "8bit", "binary") and len(wire) >= 64 and _BASE64_TEXT.fullmatch(wire):
+        try:
+            decoded = base64.b64decode(re.sub(rb"\s+", b"", wire) + b"==", validate=False)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if decoded.startswith(_MAGICS):
+            return decoded
+    return data
 
 
 def _message_bytes(node: Message) -> bytes:

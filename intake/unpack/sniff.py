@@ -25,6 +25,7 @@ _EXT_FORMAT = {
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _MAIL_HEADERS = {"from", "to", "cc", "subject", "date", "received", "message-id", "mime-version",
                  "return-path", "content-type", "reply-to", "x-mailer", "delivered-to"}
+_TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # Outlook's "rich text" wrapper (winmail.dat, application/ms-tnef)
 _OFFICE_TEXT_EXT = {"doc": "doc", "xls": "xls", "wps": "wps", "et": "et"}  # HTML/RTF/XML saved by Office
 
 
@@ -49,7 +50,12 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
     if data.startswith(b"%PDF-"):
         return Sniffed("pdf")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return Sniffed(_zip_kind(data))
+        kind = _zip_kind(data)
+        if kind == "zip" and _EXT_FORMAT.get(ext) in ("docx", "xlsx") and not _zip_opens(data):
+            return Sniffed(_EXT_FORMAT[ext])  # a cut-off .docx/.xlsx: the reader reports it as damaged
+        return Sniffed(kind)
+    if data.startswith(_TNEF_MAGIC):
+        return Sniffed("other", [Problem("document.tnef", "Outlook TNEF（winmail.dat）：附件被封装在其中，无法读取")])
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _ole_kind(data, ext)
     if data.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
@@ -71,6 +77,14 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
             return Sniffed("doc")
         return Sniffed("txt")
     return Sniffed(_EXT_FORMAT.get(ext, "other"))
+
+
+def _zip_opens(data: bytes) -> bool:
+    try:
+        zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return False
+    return True
 
 
 def _zip_kind(data: bytes) -> str:
