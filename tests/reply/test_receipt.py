@@ -253,3 +253,13 @@ def test_greeting_falls_back_to_sender_name_then_generic(cfg: Config, campaign: 
     u = make_unpacked(sender="zhangsan@163.com")
     text = body_of(compose_receipt(cfg, campaign, u, result, None))
     assert text.startswith("您好：\n\n中国质协质量活动推进部已收到") and "您好！" not in text
+
+
+def test_unit_section_does_not_repeat_the_same_list(cfg: Config, campaign: Any) -> None:
+    """First message of a unit: its findings are the unit's; the list is printed once, not twice."""
+    result = result_json()
+    unit = UnitSummary("江苏省质量协会", "incomplete", [Finding.from_json(f) for f in result["findings"]], 1, [])
+    for kind in ("plain", "html"):
+        text = body_of(compose_receipt(cfg, campaign, make_unpacked(), result, unit), kind)
+        assert text.count("收到“1381234567”") == 1
+        assert "与上文本次邮件的检查结果相同" in text
