@@ -25,7 +25,10 @@ from rules.schema import META_FIELDS
 
 # A file whose reading failed has no fields worth judging; its problem finding says why.
 BLOCKING = ("document.unreadable", "document.encrypted", "document.timeout", "converter.missing",
-            "document.empty", "document.unsupported", *UNTRUSTED)
+            "document.empty", "document.unsupported", *UNTRUSTED,
+            # an archive member that could not be extracted: no content, and a readable copy of the
+            # same form makes it a warning like any broken file
+            "archive.corrupt", "archive.encrypted", "archive.too_large", "archive.bomb")
 
 
 def evaluate(

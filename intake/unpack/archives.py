@@ -119,6 +119,8 @@ def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error) as e:
         yield Problem("archive.corrupt", f"zip 无法打开：{e}")
+        if data.startswith(b"PK\x03\x04"):
+            yield from _salvage_zip(data, limits, room)
         return
     for info in infos:
         name = zip_member_name(info)
@@ -144,6 +146,60 @@ def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
             yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 数据损坏（{e}）")])
             continue
         yield _member(name, content)
+
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+
+
+def _salvage_zip(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterator[Member | Problem]:
+    """A zip cut off in transit has no central directory, but its local headers still lead from
+    one member to the next: read the complete members in order, as unzip/7-Zip recover them, and
+    report the one that was cut. Only deflated/stored members with their sizes (or a deflate
+    stream that ends) are taken; anything doubtful is reported, never guessed."""
+    pos = 0
+    while pos + _LOCAL.size <= len(data) and data.startswith(b"PK\x03\x04", pos):
+        _sig, _ver, flags, method, _t, _d, crc, csize, usize, nlen, xlen = _LOCAL.unpack_from(data, pos)
+        raw_name = data[pos + _LOCAL.size : pos + _LOCAL.size + nlen]
+        info = zipfile.ZipInfo(raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        info.flag_bits, info.extra = flags, data[pos + _LOCAL.size + nlen : pos + _LOCAL.size + nlen + xlen]
+        name = zip_member_name(info)
+        start = pos + _LOCAL.size + nlen + xlen
+        if flags & 0x1:
+            yield _member(name, b"", [Problem("archive.encrypted", f"{name}: 压缩包内文件已加密（需要密码）")])
+            return
+        refusal = _precheck(name, usize, csize, limits, room()) if not flags & 0x8 else None
+        if refusal:
+            yield _member(name, b"", [refusal])
+            return
+        try:
+            content, end = _local_data(data, start, method, csize, flags, min(limits.max_part_bytes, room()))
+        except (zlib.error, ValueError) as e:
+            yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 文件不完整（压缩包被截断）：{e}")])
+            return
+        if zlib.crc32(content) & 0xFFFFFFFF != crc and not flags & 0x8:
+            yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 文件不完整（压缩包被截断）")])
+            return
+        if not (name.endswith(("/", "\\")) or _is_junk(name)):
+            yield _member(name, content)
+        pos = end + (16 if flags & 0x8 and data.startswith(b"PK\x07\x08", end) else 12 if flags & 0x8 else 0)
+
+
+def _local_data(data: bytes, start: int, method: int, csize: int, flags: int, cap: int) -> tuple[bytes, int]:
+    """One member's bytes from its local header on → (content, end offset of its packed data)."""
+    if method == 0 and not flags & 0x8:
+        if start + csize > len(data):
+            raise ValueError("数据不足")
+        return data[start : start + csize], start + csize
+    if method != 8:
+        raise ValueError(f"不支持的压缩方式 {method}")
+    d = zlib.decompressobj(-15)
+    out = d.decompress(data[start : start + (csize if not flags & 0x8 else len(data))], cap + 1)
+    if len(out) > cap:
+        raise ValueError("解压后过大")
+    if not d.eof:
+        raise ValueError("压缩数据不完整")
+    used = (csize if not flags & 0x8 else len(data) - start) - len(d.unused_data)
+    return out, start + used
 
 
 # --- rar ---------------------------------------------------------------------------------

@@ -230,7 +230,25 @@ def _truncated(msg: Message) -> bool:
         last.get_payload(decode=True)
     except Exception:
         return True
-    return any("Base64" in type(d).__name__ for d in last.defects)
+    if any("Base64" in type(d).__name__ for d in last.defects):
+        return True
+    return _cut_base64(last)
+
+
+def _cut_base64(part: Message) -> bool:
+    """The last part ends where its file cannot end: a zip (docx/xlsx/zip) without its central
+    directory, a PDF without ``%%EOF``, or a base64 body whose last line is as long as the ones
+    before it and unpadded (encoders end on a short or padded line unless the length fits exactly)."""
+    data = _payload(part)
+    if data.startswith(b"PK\x03\x04") and b"PK\x05\x06" not in data[-65600:]:
+        return True
+    if data.startswith(b"%PDF-") and b"%%EOF" not in data[-4096:]:
+        return True
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+        return False
+    payload = part.get_payload()
+    lines = [ln.strip() for ln in payload.splitlines() if ln.strip()] if isinstance(payload, str) else []
+    return len(lines) >= 2 and len(lines[-1]) == len(lines[-2]) and not lines[-1].endswith("=")
 
 
 def raw_headers(msg: Message, name: str) -> list[str]:

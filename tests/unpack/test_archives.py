@@ -166,9 +166,13 @@ def test_encrypted_zip_members() -> None:
 def test_corrupt_zip() -> None:
     z = make_zip([("a.pdf", PDF * 100), ("b.txt", b"hello" * 100)])
     _, got = _parts(build_message([("坏.zip", z[:-30])]))  # end of central directory cut off
-    assert got == [("坏.zip", None, "zip", ["archive.corrupt"])]
-    broken = bytearray(z)
+    # the complete members are salvaged from their local headers (as unzip/7-Zip do)
+    assert got == [("坏.zip", None, "zip", ["archive.corrupt"]), ("a.pdf", "坏.zip", "pdf", []),
+                   ("b.txt", "坏.zip", "txt", [])]
     data_at = zipfile.ZipFile(io.BytesIO(z)).infolist()[0].header_offset + 30 + len("a.pdf")
+    _, got = _parts(build_message([("坏.zip", z[: data_at + 8])]))  # cut inside the first member
+    assert got == [("坏.zip", None, "zip", ["archive.corrupt"]), ("a.pdf", "坏.zip", "pdf", ["archive.corrupt"])]
+    broken = bytearray(z)
     broken[data_at + 5 : data_at + 15] = b"\xff" * 10
     _, got = _parts(build_message([("坏.zip", bytes(broken))]))
     assert got[1][0] == "a.pdf" and got[1][3] == ["archive.corrupt"]
