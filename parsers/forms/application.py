@@ -48,6 +48,10 @@ _STAMP = re.compile(r"(单\s*位\s*)?盖\s*章")
 _NUMBER_ONLY = re.compile(r"^[\d\s.、，,)）(（]*$")
 _LEADING_NO = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）:：]?\s*")
 _NAME_SPLIT = re.compile(r"[、，,;；/\n]+")
+#: A role or note after a name: 张三（组长）, 李四(副组长), 王五【顾问】.
+_ROLE_NOTE = re.compile(r"\s*[(（\[【][^()（）\[\]【】]{1,8}[)）\]】]")
+#: The name column of a member table (序号 | 姓名 | 性别 | 文化程度 | 职务 | 组内分工).
+_NAME_HEADER = ("姓名", "成员姓名", "组员姓名", "小组成员姓名")
 
 
 def extract(doc: Document) -> dict[str, Any]:
@@ -80,7 +84,7 @@ def split_names(text: str) -> list[str]:
     ``张三 李四`` two.
     """
     names: list[str] = []
-    for chunk in _NAME_SPLIT.split(nfkc(text)):
+    for chunk in _NAME_SPLIT.split(_ROLE_NOTE.sub(" ", nfkc(text))):
         chunk = _LEADING_NO.sub("", chunk).strip()
         if not chunk or _NUMBER_ONLY.match(chunk):
             continue
@@ -106,14 +110,52 @@ def _members(doc: Document) -> list[str]:
         return split_names(f.text)  # '小组成员名单：张三、李四' in one cell
     names: list[str] = []
     names += _row_names(t, r, c + 1, label_text)
+    name_col: int | None = None
     for rr in range(r + 1, t.n_rows):
         row = t.grid[rr]
+        col = _name_column(row)
+        if col is not None:  # a member table: 序号 | 姓名 | 性别 | … — only the 姓名 column is names
+            name_col = col
+            continue
         if any(x != label_text and LABELS.is_label(x) for x in row if x.strip()):
             break
         if any(x != label_text and LABELS.hits(x, start_only=True) for x in row if x.strip()):
             break
-        names += _row_names(t, rr, 0, label_text)
+        if name_col is not None:
+            names += split_names(row[name_col]) if name_col < len(row) else []
+        else:
+            names += _row_names(t, rr, 0, label_text)
+    if not names:
+        names = _member_table_elsewhere(doc)
     return names
+
+
+def _name_column(row: list[str]) -> int | None:
+    """The 姓名 column when ``row`` is a member table header (it has 姓名 and another heading)."""
+    normed = [norm_label(x) for x in row]
+    col = next((i for i, n in enumerate(normed) if n in _NAME_HEADER), None)
+    if col is None:
+        return None
+    others = {"序号", "性别", "职务", "职称", "文化程度", "学历", "组内分工", "分工", "年龄", "部门"}
+    return col if any(n in others for n in normed) else None
+
+
+def _member_table_elsewhere(doc: Document) -> list[str]:
+    """Names from a separate member table (header 序号 | 姓名 | …) when the label cell had none."""
+    for t in doc.tables:
+        for r, row in enumerate(t.grid):
+            col = _name_column(row)
+            if col is None:
+                continue
+            out: list[str] = []
+            for rr in range(r + 1, t.n_rows):
+                cell = t.cell(rr, col)
+                if not cell.strip() or LABELS.is_label(cell):
+                    break
+                out += split_names(cell)
+            if out:
+                return out
+    return []
 
 
 def _row_names(t: Table, r: int, c0: int, label_text: str) -> list[str]:
@@ -138,11 +180,33 @@ def _intro(doc: Document) -> str | None:
     text = f.text
     if f.table is None and not text:
         text = _following_paragraphs(doc, f.row)
+    elif f.table is not None and not _STAMP.search(text) and f.row == f.table.n_rows - 1:
+        text = "\n".join(x for x in (text, _after_table(doc, f.table)) if x)
     m = _STAMP.search(text)
     if m:
         text = text[: m.start()]
     lines = [ln for ln in text.splitlines() if squash(strip_dates(ln)) or not squash(ln)]
     return clean_text("\n".join(lines).strip())
+
+
+def _after_table(doc: Document, table: Table) -> str:
+    """The rest of an intro cell that went on below its table: a row broken across PDF pages whose
+    second half has no ruled box, or text typed under the form. Only up to the stamp line, and only
+    when there is one (otherwise the lines after the table are not the intro's)."""
+    blocks = list(body_blocks(doc))
+    at = next((i for i, b in enumerate(blocks) if b is table), None)
+    if at is None:
+        return ""
+    out: list[str] = []
+    for b in blocks[at + 1:]:
+        if isinstance(b, Table):
+            return ""
+        m = _STAMP.search(b)
+        if m:
+            out.append(b[: m.start()])
+            return "\n".join(out)
+        out.append(b)
+    return ""
 
 
 def _following_paragraphs(doc: Document, index: int) -> str:

@@ -14,13 +14,26 @@ from parsers.forms.normalize import nfkc
 
 TICKED = "☑✓✔√■☒▣▇█●◉✅"
 UNTICKED = "□☐▢○◯〇"
+#: Symbol-font ticks that lost their font on the way (Word → PDF, WPS → LibreOffice): Wingdings
+#: glyphs come out as private-use U+F0xx, letters typed in Wingdings/Wingdings 2 as themselves.
+_LOST_FONT = str.maketrans({
+    "\uf0fe": "☑", "\uf0fd": "☒", "\uf0fc": "✓", "\uf078": "☒", "\uf052": "☑", "\uf053": "☒", "\uf054": "☒",
+    "\uf051": "☒", "\uf050": "✓", "\uf0a8": "□", "\uf06f": "□", "\uf0a3": "□", "\uf071": "□",
+    "£": "□", "þ": "☑", "¨": "□",
+})
+#: Wingdings 2 letters that show a ticked box (R ☑, S/T/Q ☒), trusted only right before an option
+#: in a text that also has a box glyph.
+_W2_LETTER = re.compile(r"(?<![A-Za-z])[RSTQ](?=\s?(?:问题解决型|创新型|现场型|攻关型|管理型|服务型|是|否))")
 _BOX = re.escape(TICKED + UNTICKED)
 _BRACKETED = re.compile(r"[(\[【]\s*([" + _BOX + r"]?)\s*[)\]】]")
 
 
 def _tokens(text: str, options: dict[str, list[str]]) -> list[tuple[str, str]]:
     """('opt', key) / ('mark', 'on'|'off') tokens in reading order; other text ignored."""
-    t = nfkc(text)
+    t = text.translate(_LOST_FONT)
+    if any(ch in t for ch in TICKED + UNTICKED):
+        t = _W2_LETTER.sub("☑", t)
+    t = nfkc(t)
     # '(√)' / '( )' → a bare mark / an empty box, so brackets need no special case later
     t = _BRACKETED.sub(lambda m: m.group(1) or "□", t)
     spots: list[tuple[int, int, str, str]] = []

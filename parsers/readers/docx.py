@@ -8,6 +8,7 @@ are laid out on their grid from ``gridSpan``/``vMerge``, and checkboxes become â
 
 from __future__ import annotations
 
+import contextvars
 import io
 import zipfile
 
@@ -16,7 +17,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from parsers.model import Block, Document, Problem, Table
-from parsers.readers import symbols
+from parsers.readers import numbering, symbols
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -35,6 +36,9 @@ R, FLD_CHAR, TXBX = _q(W, "r"), _q(W, "fldChar"), _q(W, "txbxContent")
 ALT, CHOICE = _q(MC, "AlternateContent"), _q(MC, "Choice")
 VAL = _q(W, "val")
 
+#: The document's automatic numbering while its body is read (None: no lists, or not a package).
+_numbering: contextvars.ContextVar[numbering.Numbering | None] = contextvars.ContextVar("numbering", default=None)
+
 
 def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     """Read a .docx; a broken package gives document.unreadable."""
@@ -43,7 +47,28 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
         return Document(problems=[Problem("document.unreadable", f"docx: {type(e).__name__}: {e}")],
                         text_trusted=False)
-    return read_body(package.element.body)
+    token = _numbering.set(_load_numbering(package))
+    try:
+        return read_body(package.element.body)
+    finally:
+        _numbering.reset(token)
+
+
+def _load_numbering(package) -> numbering.Numbering | None:
+    """The package's list definitions; a missing or broken numbering part just means no numbers."""
+    try:
+        part = package.part
+        num_el = None
+        for rel in part.rels.values():
+            if rel.reltype.endswith("/numbering") and not rel.is_external:
+                num_el = etree.fromstring(rel.target_part.blob) if not hasattr(rel.target_part, "element") \
+                    else rel.target_part.element
+        if num_el is None:
+            return None
+        styles_el = part.styles.element if part.styles is not None else None
+        return numbering.load(num_el, styles_el)
+    except Exception:
+        return None
 
 
 def read_body(body: etree._Element) -> Document:
@@ -83,8 +108,13 @@ def _flatten(tables: list[Table]) -> list[Table]:
 def _paragraph(p: etree._Element) -> tuple[str, list[Block]]:
     parts: list[str] = []
     boxes: list[Block] = []
+    lists = _numbering.get()
+    label = lists.of_paragraph(p) if lists is not None else ""
     _inline(p, parts, boxes, None)
-    return "".join(parts), boxes
+    text = "".join(parts)
+    if label and text.strip():
+        text = label + text.lstrip()
+    return text, boxes
 
 
 def _run_font(r: etree._Element) -> str | None:

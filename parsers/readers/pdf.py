@@ -10,6 +10,7 @@ with images are scanned; ``(cid:NNN)`` characters mean a font without a Unicode 
 from __future__ import annotations
 
 import io
+import re
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -43,6 +44,9 @@ def _encrypted(exc: BaseException) -> bool:
 def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
+        if _sideways(pdf):
+            pdf.close()
+            pdf = pdfplumber.open(io.BytesIO(_unrotated(data)))
     except Exception as e:
         if _encrypted(e):
             return Document(problems=[Problem("document.encrypted", "pdf: password required")], text_trusted=False)
@@ -65,6 +69,31 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     return doc
 
 
+def _sideways(pdf) -> bool:
+    """A page turned with /Rotate over upright text (rotated in a viewer, or a scanner's auto-rotate):
+    pdfplumber applies the rotation to the characters, so every line comes out as a column. Only when
+    most characters of the rotated pages are then not upright; a landscape page drawn rotated and
+    turned back by /Rotate reads upright and stays as it is."""
+    turned = [p for p in pdf.pages[:MAX_DETAILED_PAGES] if (p.rotation or 0) % 360]
+    if not turned:
+        return False
+    chars = [c for p in turned for c in p.chars if not c.get("text", "").isspace()]
+    return bool(chars) and sum(1 for c in chars if not c.get("upright", True)) > len(chars) / 2
+
+
+def _unrotated(data: bytes) -> bytes:
+    """The same PDF with every page's /Rotate cleared (pdfium rewrites it; text and images untouched)."""
+    doc = pdfium.PdfDocument(data)
+    try:
+        for page in doc:
+            page.set_rotation(0)
+        buf = io.BytesIO()
+        doc.save(buf)
+        return buf.getvalue()
+    finally:
+        doc.close()
+
+
 def _reason(e: BaseException) -> str:
     inner = e.args[0] if getattr(e, "args", None) and isinstance(e.args[0], BaseException) else e
     return f"{type(inner).__name__}: {inner}"[:300]
@@ -81,7 +110,7 @@ def _read_open(pdf, data: bytes) -> Document:
         cid_chars += sum(1 for c in page_chars if c.get("text", "").startswith("(cid:"))
         if not page_chars and page.images:
             scanned_pages.append(i + 1)
-        blocks.extend(_page_blocks(page))
+        _continue_table(blocks, _page_blocks(page))
         page.flush_cache()
     if n_pages > MAX_DETAILED_PAGES:
         blocks.extend(_plain_text_tail(data, MAX_DETAILED_PAGES))
@@ -119,6 +148,43 @@ def _page_blocks(page) -> list[Block]:
             placed.append((t.bbox[1], 0, Table(grid=grid)))
     placed.sort(key=lambda p: (p[0], p[1]))
     return [b for _, _, b in placed]
+
+
+_PAGE_NO = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}\s*(页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[-—–\s]*$")
+
+
+def _continue_table(blocks: list[Block], page: list[Block]) -> None:
+    """Append a page's blocks; a table that ends one page and starts the next is one table.
+
+    Word breaks a long table (and a long row, such as the 简介 cell) across pages; the next page then
+    starts with the rest of it. The two parts are joined when the first page ends with a table (a
+    page number after it aside) and the next starts with one: rows are appended, and when both the
+    last row before the break and the first row after it are one merged cell, their texts are one
+    cell split by the break.
+    """
+    tail = len(blocks)
+    while tail > 0 and isinstance(blocks[tail - 1], str) and _PAGE_NO.match(blocks[tail - 1]):
+        tail -= 1
+    head = 0
+    while head < len(page) and isinstance(page[head], str) and _PAGE_NO.match(page[head]):
+        head += 1
+    if tail == 0 or head >= len(page) or not isinstance(blocks[tail - 1], Table) or not isinstance(page[head], Table):
+        blocks.extend(page)
+        return
+    first, second = blocks[tail - 1], page[head]
+    assert isinstance(first, Table) and isinstance(second, Table)
+    width = max(first.n_cols, second.n_cols)
+    rows = [r + [r[-1] if r else ""] * (width - len(r)) if len(set(r)) == 1 else r + [""] * (width - len(r))
+            for r in second.grid]
+    grid = [r + [r[-1] if r else ""] * (width - len(r)) if len(set(r)) == 1 else r + [""] * (width - len(r))
+            for r in first.grid]
+    if grid and rows and len(set(grid[-1])) == 1 and len(set(rows[0])) == 1 and rows[0][0]:
+        joined = f"{grid[-1][0]}\n{rows[0][0]}" if grid[-1][0] else rows[0][0]
+        grid[-1] = [joined] * width
+        rows = rows[1:]
+    del blocks[tail:]
+    blocks.append(Table(grid=grid + rows))
+    blocks.extend(page[head + 1:])
 
 
 def _grid(table) -> list[list[str]]:
