@@ -109,8 +109,9 @@ def _items(doc: Document) -> dict[str, Any]:
             continue
         qty_col, unit_col = _columns(b)
         for row in b.grid:
-            label = next((x for x in row if x.strip()), "")
-            key, score = item_of(label)
+            # the item label is the cell naming an item (a 序号 column may come first)
+            label, (key, score) = max(((x, item_of(x)) for x in row if x.strip()), key=lambda p: p[1][1],
+                                      default=("", (None, 0)))
             if key is None or score <= scores.get(key, 0):
                 continue
             value, unit = _row_value(row, label, qty_col, unit_col)
@@ -131,7 +132,8 @@ def _row_value(row: list[str], label: str, qty_col: int | None, unit_col: int | 
     unit = row[unit_col] if unit_col is not None and unit_col < len(row) else ""
     if qty_col is not None and qty_col < len(row) and row[qty_col] != label:
         return clean_text(row[qty_col]), unit
-    cells = [x for x in row if x.strip() and x != label]
+    after = row[row.index(label) + 1:] if label in row else row  # not a 序号 before the item
+    cells = [x for x in after if x.strip() and x != label]
     units = [x for x in cells if _UNIT_WORDS.match(squash(x))]
     unit = unit or (units[0] if units else "")
     values = [x for x in cells if x not in units]

@@ -461,3 +461,142 @@ FREE = [summary_numbered_headings, summary_typed_headings, report_by_group_name,
         evidence_signin_xlsx]
 
 ALL_NATIVE = APPLICATION_DOCX + EXCEL + FREE
+
+
+# --- round 2: the Word versions of the list forms, grids and odd spellings -------------------
+
+def stats_word_notice_layout() -> Case:
+    """The 统计表 filled in the notice's own Word table (items over three merged columns)."""
+    d = K.new()
+    d.add_paragraph("附件3")
+    _title(d, "质量管理小组活动统计表")
+    d.add_paragraph("（2019年6月至2020年8月）")
+    d.add_paragraph("推荐省市、行业：江苏省质量协会")
+    rows: list[list[str | None]] = [["统 计 项 目", None, None, None, "单 位", "数 量"]]
+    for label, unit, qty in _ITEMS:
+        shown = "45%" if isinstance(qty, float) and qty < 1 else str(qty)
+        rows.append([label, None, None, None, unit, shown])
+    rows += [
+        ["是否组织发表会", "■是  □否", "发表会报名小组数", "320", "发表小组数", "280"],
+        ["发表会时间", "2020年8月18日", "发表会地点", "南京国际会议中心", "参会人数", "650"],
+        ["QC小组工作归口部门及负责人：江苏省质量协会 张伟", None, None, None, None, None],
+        ["联系人：王丽华", None, "手机：13812345678", None, "邮箱：qc@jsqa.org.cn", None],
+        ["通信地址：南京市鼓楼区北京西路15号", None, None, None, "邮编：210008", None],
+    ]
+    K.table(d, rows)
+    d.add_paragraph("注：1.本统计表信息来自企业统计数据资料。")
+    d.add_paragraph("电话：(010) 66073178；68416388 邮箱：66073178@163.com 邮编：100048")
+    return Case("stats_word_notice_layout", "质量管理小组活动统计表.docx", "docx", K.save(d), "statistics",
+                dict(STATS, meeting_time="2020年8月18日", address="南京市鼓楼区北京西路15号",
+                     responsible="江苏省质量协会 张伟"))
+
+
+def rec_word_tick_columns() -> Case:
+    """推荐表 in Word: 课题类型 split into 问题解决型 | 创新型 tick columns, judges without 序号."""
+    d = K.new()
+    _title(d, "全国优秀质量管理小组推荐表")
+    d.add_paragraph("推荐单位（盖章）：江苏省质量协会")
+    d.add_paragraph("一、全国优秀质量管理小组")
+    rows: list[list[str | None]] = [["序号", "企业名称（以公章为准）", "小组名称", "课题类型", None],
+                                    ["序号", "企业名称（以公章为准）", "小组名称", "问题解决型", "创新型"]]
+    for s, c, g, t in GROUPS:
+        rows.append([s, c, g, "√" if t == "问题解决型" else "", "√" if t == "创新型" else ""])
+    t = K.table(d, rows)
+    for col in (0, 1, 2):
+        K.merge_down(t, col, 0, 1)
+        t.cell(0, col).paragraphs[0].text = rows[0][col] or ""
+        for p in t.cell(0, col).paragraphs[1:]:
+            p.text = ""
+    d.add_paragraph("二、评委名单")
+    K.table(d, [["姓名", "性别", "工作单位", "评委证书编号", "手机"]] +
+            [[n, "男", e, no, f"{m[:3]} {m[3:7]} {m[7:]}"] for _s, n, e, no, m in JUDGES])
+    d.add_paragraph("填表人：王丽华        电话：025-84561234")
+    d.add_paragraph("推荐质协章                2020年9月10日")
+    exp = _rec_expected()
+    exp["judges"] = [dict(j, seq=None) for j in exp["judges"]]
+    return Case("rec_word_tick_columns", "推荐表.docx", "docx", K.save(d), "recommendation", exp)
+
+
+def review_word_two_name_columns() -> Case:
+    d = K.new()
+    d.add_paragraph("附件5")
+    _title(d, "质量管理小组成果评审汇总表")
+    d.add_paragraph("省市、行业：江苏省质量协会")
+    rows: list[list[str | None]] = [["序号", "企业名称", "小组名称", "成果评价（优势/不足之处，限300字）", "分数"]]
+    for s, n, e, sc in REVIEW:
+        company, group = n.split("/")
+        rows.append([s, company, group, e, f"{sc:g}"])
+    K.table(d, rows)
+    d.add_paragraph("填表人：王丽华    电话：025-84561234    推荐质协章    2020年9月10日")
+    return Case("review_word_two_name_columns", "新建 Microsoft Word 文档.docx", "docx", K.save(d), "review",
+                {"recommender": "江苏省质量协会",
+                 "entries": [{"seq": s, "name": n, "evaluation": e, "score": sc} for s, n, e, sc in REVIEW],
+                 "filled_by": "王丽华", "phone": "02584561234", "date": "2020-09-10"})
+
+
+def app_numbers_row_names_below() -> Case:
+    """Member grid with the numbers 1–5 in one row and the names in the row below; underscores; dotted date."""
+    d = K.new()
+    _title(d)
+    d.add_paragraph(f"推荐省市、行业：__{APP['recommender']}__")
+    names = APP["members"] + ["", "", "", ""]
+    members: list[list[str | None]] = [["小组成员名单", None, None, None, None, None],
+                                       ["1", "2", "3", "4", "5", ""], names[:5] + [""],
+                                       ["6", "7", "8", "9", "10", ""], names[5:10] + [""]]
+    _grid_form(d, APP, _plain_word, members, date_text="2020.9.1")
+    return Case("app_numbers_row_names_below", "附件1.docx", "docx", K.save(d), "application", dict(APP))
+
+
+def app_in_excel() -> Case:
+    """Some companies fill the 申报表 in Excel: labels in column A, values merged B:F."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "全国优秀质量管理小组申报表"
+    ws.merge_cells("A1:F1")
+    ws.append(["推荐省市、行业", APP["recommender"]])
+    a = APP
+    for label, value in [("企业名称（公章为准）", a["company"]), ("QC小组名称", a["group_name"]),
+                         ("课题名称", a["topic"]), ("课题类型", "问题解决型√  创新型")]:
+        ws.append([label, value])
+        ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=6)
+    ws.append(["详细通信地址", a["address"], None, None, "邮编", int(a["postcode"])])
+    ws.append(["小组联系部门", a["contact_dept"], "直接联系人", a["contact_person"], "手机", int(a["mobile"])])
+    ws.append(["小组成员名单", "、".join(a["members"])])
+    ws.append(["QC小组简介和主要活动过程及效果", a["intro"]])
+    ws.append(["单位盖章", None, None, None, "日期", "2020/09/01"])
+    return Case("app_in_excel", "申报表.xlsx", "xlsx", _wb_bytes(wb), "application", dict(APP))
+
+
+def stats_no_name_hint() -> Case:
+    """A 统计表 saved as 新建 XLSX 工作表.xlsx with a 2-row header (统计项目 / 单位 / 数量 over 本年度)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["质量管理小组活动统计表"])
+    ws.append(["推荐省市、行业", "江苏省质量协会"])
+    ws.append(["序号", "统计项目", "单位", "数量"])
+    for i, (label, unit, qty) in enumerate(_ITEMS):
+        ws.append([i + 1, label, unit, "45" if isinstance(qty, float) and qty < 1 else qty])
+    ws.append(["", "是否组织发表会", "是"])
+    return Case("stats_no_name_hint", "新建 XLSX 工作表.xlsx", "xlsx", _wb_bytes(wb), "statistics",
+                {k: STATS[k] for k in ("recommender", "groups_registered_total", "groups_registered_year",
+                                       "participation_rate", "groups_active_year", "benefit_total", "benefit_year",
+                                       "achievement_rate", "funding_year", "reward_year", "meeting_held")})
+
+
+def report_cover_labels() -> Case:
+    d = K.new()
+    d.add_paragraph("QC小组成果报告")
+    d.add_paragraph(f"课题名称：{APP['topic']}")
+    d.add_paragraph(f"小组名称：{APP['group_name']}")
+    d.add_paragraph(f"发布单位：{APP['company']}")
+    d.add_paragraph("发 布 人：陈建国")
+    for h in ("一、选题理由", "二、现状调查", "三、原因分析", "四、要因确认", "五、对策实施", "六、效果检查"):
+        d.add_paragraph(h)
+        d.add_paragraph("通过调查表收集数据，小组找出了主要问题，制定并实施了对策。")
+    return Case("report_cover_labels", "成果报告-攀登QC小组.docx", "docx", K.save(d), "report",
+                {"group_name": APP["group_name"], "company": APP["company"], "topic": APP["topic"]})
+
+
+ROUND2 = [stats_word_notice_layout, rec_word_tick_columns, review_word_two_name_columns, app_numbers_row_names_below,
+          app_in_excel, stats_no_name_hint, report_cover_labels]
+ALL_NATIVE += ROUND2
