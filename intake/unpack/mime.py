@@ -13,6 +13,7 @@ import binascii
 import email
 import email.message
 import html
+import quopri
 import re
 from collections import Counter
 from email.utils import getaddresses
@@ -329,10 +330,25 @@ def _message_bytes(node: Message) -> bytes:
     payload = node.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         try:
-            return payload[0].as_bytes()
+            data = payload[0].as_bytes()
         except Exception:
-            return bytes(str(payload[0]), "utf-8", "surrogateescape")
+            data = bytes(str(payload[0]), "utf-8", "surrogateescape")
+        return _undo_cte(data, str(node.get("Content-Transfer-Encoding", "") or "").strip().lower())
     return _payload(node)
+
+
+def _undo_cte(data: bytes, cte: str) -> bytes:
+    """An attached message the sender's client base64- or QP-encoded (RFC 2046 forbids it, some
+    webmail does it anyway): the parser took the encoded text for the message, so decode it."""
+    try:
+        # a label over plain message bytes is wrong, not the bytes: decode only what is encoded
+        if cte == "base64" and not re.match(rb"\s*[!-9;-~]+:", data):
+            return base64.b64decode(re.sub(rb"\s+", b"", data) + b"==", validate=False)
+        if cte == "quoted-printable" and (b"=3D" in data or b"=0D" in data):
+            return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        pass
+    return data
 
 
 def _subject_name(node: Message) -> str:

@@ -140,3 +140,17 @@ def test_missing_boundary_parameter_is_recovered(docx, check):
     raw = _one(attachment(data, f'filename="{word(name)}"')).replace(b'\tboundary="b1"', b"\tcharset=us-ascii")
     out = check(raw)
     assert _names(out) == [(name, "docx", "application")]
+
+
+@pytest.mark.parametrize("cte", ["base64", "quoted-printable"])
+def test_attached_message_encoded_against_the_rules(files, check, cte):
+    import quopri
+
+    inner = multipart("mixed", [text_part("原件"), attachment(files[0][1], f'filename="{word(files[0][0])}"')], "in1",
+                      [("From", "u@x.cn"), ("Subject", "原件"), ("MIME-Version", "1.0")])
+    body = b64_lines(inner) if cte == "base64" else quopri.encodestring(inner)
+    part = leaf([("Content-Type", 'message/rfc822; name="orig.eml"'), ("Content-Transfer-Encoding", cte),
+                 ("Content-Disposition", 'attachment; filename="orig.eml"')], body)
+    out = check(_one(part))
+    assert _names(out) == [("orig.eml", "eml", "unknown"), (files[0][0], "docx", "application")]
+    assert out["documents"][1]["container"] == "orig.eml"
