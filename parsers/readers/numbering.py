@@ -65,8 +65,11 @@ def _letters(n: int) -> str:
 def format_number(n: int, fmt: str) -> str:
     """Counter ``n`` in Word's ``numFmt``; unknown formats fall back to decimal."""
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
-               "chineseLegalSimplified", "ideographLegalTraditional", "koreanCounting"):
+               "taiwaneseCountingThousand", "chineseLegalSimplified", "ideographLegalTraditional",
+               "koreanCounting"):  # LibreOffice writes 一、 lists it saved as .doc as taiwaneseCountingThousand
         return _chinese(n)
+    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand", "koreanDigital"):
+        return "".join(_CN[int(d)] for d in str(n)) if n >= 0 else str(n)
     if fmt == "ideographTraditional":
         return _TIANGAN[(n - 1) % 10] if n > 0 else str(n)
     if fmt == "ideographZodiac":

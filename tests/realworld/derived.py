@@ -133,15 +133,18 @@ def build_all() -> list[B.Case]:
     two_pages, two_src = _two_page_app()
     rec, stats, review = B.rec_one_sheet(), B.stats_qty_before_unit(), B.review_scores_with_unit()
     html = _app_html(B.APP).encode("utf-8")
+    summary = B.summary_numbered_headings()
     jobs = [
         (inline.data, "docx", "pdf"), (tabs.data, "docx", "pdf"), (table_w.data, "docx", "pdf"),
         (roles.data, "docx", "pdf"), (two_src, "docx", "pdf"),
         (rec.data, "xlsx", "xls"), (stats.data, "xlsx", "xls"), (review.data, "xlsx", "xls"),
         (_stats_with_formulas(), "xlsx", "xlsx"),
         (html, "html", "doc"),
+        (summary.data, "docx", "pdf"),
     ]
     out = lo.convert_many(jobs)
-    p_inline, p_tabs, p_table, p_roles, p_two, x_rec, x_stats, x_review, x_formula, d_app = out
+    p_inline, p_tabs, p_table, p_roles, p_two, x_rec, x_stats, x_review, x_formula, d_app, p_summary = out
+    d_summary = lo.convert_many([(summary.data, "docx", "doc")])[0]  # separate run: no HTML filter
     cases = [
         replace(inline, name="pdf_inline_cells", filename="1.申报表-南京金陵变压器.pdf", fmt="pdf", data=p_inline),
         replace(tabs, name="pdf_text_only", filename="扫描全能王 2020-09-01.pdf", fmt="pdf", data=p_tabs),
@@ -158,6 +161,11 @@ def build_all() -> list[B.Case]:
                 "benefit_year": 86000, "achievement_rate": 62.5, "meeting_held": False}),
         B.Case("doc_from_html", "2020申报表.doc", "doc", d_app, "application", dict(B.APP)),
         B.Case("wps_same_bytes", "申报表.wps", "wps", d_app, "application", dict(B.APP)),
+        # the PDF shows Word's tab after the list number as a gap; sections keep text as shown
+        replace(summary, name="pdf_summary_numbered", filename="2020年QC活动总结.pdf", fmt="pdf", data=p_summary,
+                fields=dict(summary.fields, sections=[s.replace("、", "、 ") for s in B.SUMMARY_SECTIONS])),
+        replace(summary, name="doc_summary_numbered", filename="2020年QC活动总结-江苏省质协.doc", fmt="doc",
+                data=d_summary),
         B.Case("jpg_photo", "活动照片1.jpg", "image", _jpg(), "evidence", {}),
         B.Case("pdf_of_photos", "活动照片.pdf", "pdf", _photo_pdf(), "evidence", {}),
     ]

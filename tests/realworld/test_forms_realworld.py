@@ -44,7 +44,7 @@ def derived_cases() -> dict[str, B.Case]:
 
 DERIVED = ["pdf_inline_cells", "pdf_text_only", "pdf_member_table", "pdf_roles", "pdf_two_pages", "pdf_rotated",
            "pdf_scanned_seal", "xls_recommendation", "xls_statistics", "xls_review", "xlsx_formula_cache",
-           "doc_from_html", "wps_same_bytes", "jpg_photo", "pdf_of_photos"]
+           "doc_from_html", "wps_same_bytes", "pdf_summary_numbered", "doc_summary_numbered", "jpg_photo", "pdf_of_photos"]
 
 
 @pytest.mark.parametrize("name", DERIVED)
