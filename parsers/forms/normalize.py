@@ -115,6 +115,17 @@ def normalize_phone(text: str | None) -> str | None:
     return digits or t
 
 
+def landline_text(text: str | None) -> str | None:
+    """A 电话 (landline) value: full-width digits made ASCII, otherwise kept as written.
+
+    Decision: unlike a 手机 number, which has one canonical 11-digit form that rules check, a
+    landline is free text people write with area-code dashes, extensions or two numbers
+    (``025-84561234``, ``(010) 66073178；68416388``); the contract keeps inner text as written.
+    """
+    t = clean_text(text)
+    return clean_text(nfkc(t)) if t is not None else None
+
+
 # --- dates -----------------------------------------------------------------------------------
 
 _DATE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})(?!\d)\s*[日号]?")

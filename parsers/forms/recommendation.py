@@ -11,7 +11,7 @@ from typing import Any
 
 from parsers.forms import marks
 from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
-from parsers.forms.normalize import clean_text, normalize_digits, normalize_phone, strip_dates
+from parsers.forms.normalize import clean_text, landline_text, normalize_digits, normalize_phone, strip_dates
 from parsers.forms.rows import Column, ListSpec, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
@@ -79,7 +79,7 @@ def extract(doc: Document) -> dict[str, Any]:
         "groups": groups,
         "judges": judges,
         "filled_by": value_of(doc, LABELS, "filled_by"),
-        "phone": normalize_phone(value_of(doc, LABELS, "phone")),
+        "phone": landline_text(value_of(doc, LABELS, "phone")),
         "date": stamp_date(doc),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
-from parsers.forms.normalize import clean_text, normalize_digits, normalize_phone, parse_number
+from parsers.forms.normalize import clean_text, landline_text, normalize_digits, parse_number
 from parsers.forms.rows import Column, ListSpec, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
@@ -52,6 +52,6 @@ def extract(doc: Document) -> dict[str, Any]:
         "recommender": value_of(doc, LABELS, "recommender"),
         "entries": entries,
         "filled_by": value_of(doc, LABELS, "filled_by"),
-        "phone": normalize_phone(value_of(doc, LABELS, "phone")),
+        "phone": landline_text(value_of(doc, LABELS, "phone")),
         "date": stamp_date(doc),
     }

@@ -38,7 +38,7 @@ def test_recommendation_two_tables_notice_layout():
         "注：1. 此表为推荐单位的正式汇总材料，于 2020 年 9 月 15 日前发送至中国质协。",
     )
     assert f == {"recommender": None, "groups": GROUPS, "judges": JUDGES, "filled_by": "李四",
-                 "phone": "02584561234", "date": "2020-09-10"}
+                 "phone": "025-84561234", "date": "2020-09-10"}
 
 
 def test_recommendation_one_table_reordered_extra_columns_merged_title_rows():
@@ -59,7 +59,7 @@ def test_recommendation_one_table_reordered_extra_columns_merged_title_rows():
     assert f["judges"] == JUDGES
     assert f["recommender"] == "江苏省质量协会"
     assert f["filled_by"] == "李四"
-    assert f["phone"] == "02584561234"
+    assert f["phone"] == "025-84561234"
     assert f["date"] == "2020-09-10"
 
 
@@ -100,7 +100,7 @@ def test_review_notice_layout():
             {"seq": "2", "name": "乙化工公司/乙QC小组", "evaluation": "程序规范。", "score": 88},
         ],
         "filled_by": "王五",
-        "phone": "02512345678",
+        "phone": "025-12345678",
         "date": "2020-09-12",
     }
 

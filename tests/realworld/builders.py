@@ -273,7 +273,7 @@ def _rec_expected() -> dict:
         "groups": [{"seq": s, "company": c, "group_name": g, "topic_type": t} for s, c, g, t in GROUPS],
         "judges": [{"seq": s, "name": n, "employer": e, "certificate_no": no, "mobile": m} for s, n, e, no, m in JUDGES],
         "filled_by": "王丽华",
-        "phone": "02584561234",
+        "phone": "025-84561234",
         "date": "2020-09-10",
     }
 
@@ -378,7 +378,7 @@ def review_scores_with_unit() -> Case:
     return Case("review_scores_with_unit", "附件5：成果评审汇总.xlsx", "xlsx", _wb_bytes(wb), "review",
                 {"recommender": "江苏省质量协会",
                  "entries": [{"seq": s, "name": n, "evaluation": e, "score": sc} for s, n, e, sc in REVIEW],
-                 "filled_by": "王丽华", "phone": "02584561234", "date": "2020-09-10"})
+                 "filled_by": "王丽华", "phone": "025-84561234", "date": "2020-09-10"})
 
 
 EXCEL = [rec_one_sheet, rec_two_sheets, stats_qty_before_unit, review_scores_with_unit]
@@ -531,7 +531,7 @@ def review_word_two_name_columns() -> Case:
     return Case("review_word_two_name_columns", "新建 Microsoft Word 文档.docx", "docx", K.save(d), "review",
                 {"recommender": "江苏省质量协会",
                  "entries": [{"seq": s, "name": n, "evaluation": e, "score": sc} for s, n, e, sc in REVIEW],
-                 "filled_by": "王丽华", "phone": "02584561234", "date": "2020-09-10"})
+                 "filled_by": "王丽华", "phone": "025-84561234", "date": "2020-09-10"})
 
 
 def app_numbers_row_names_below() -> Case:
