@@ -18,6 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from intake.unpack.names import clean_member_path
 from intake.unpack.types import Limits
@@ -113,6 +114,30 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
+def _extract(name: str, size: int, packed: int | None, open_stream: Callable[[], IO[bytes]], limits: Limits,
+             room: Callable[[], int], corrupt: tuple[type[BaseException], ...],
+             missing_tool: tuple[type[BaseException], ...] = ()) -> Member:
+    """Read one archive member under the limits; any refusal or damage becomes a Problem on it.
+
+    One place for zip and rar (7z extracts in bulk): declared size checked first (free), then the
+    real bytes counted while streaming, because a header can lie.
+    """
+    refusal = _precheck(name, size, packed, limits, room())
+    if refusal:
+        return _member(name, b"", [refusal])
+    try:
+        with open_stream() as stream:
+            return _member(name, _read_capped(stream, name, packed, limits, room()))
+    except _Refused as r:
+        return _member(name, b"", [r.problem])
+    except NotImplementedError as e:
+        return _member(name, b"", [Problem("archive.corrupt", f"{name}: 不支持的压缩方式（{e}）")])
+    except missing_tool as e:
+        return _member(name, b"", [Problem("archive.corrupt", f"{name}: 本机缺少解压工具（{e}）")])
+    except corrupt as e:
+        return _member(name, b"", [Problem("archive.corrupt", f"{name}: 数据损坏（{e}）")])
+
+
 def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterator[Member | Problem]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -129,23 +154,8 @@ def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
         if info.flag_bits & 0x1:
             yield _member(name, b"", [Problem("archive.encrypted", f"{name}: 压缩包内文件已加密（需要密码）")])
             continue
-        refusal = _precheck(name, info.file_size, info.compress_size, limits, room())
-        if refusal:
-            yield _member(name, b"", [refusal])
-            continue
-        try:
-            with zf.open(info) as stream:
-                content = _read_capped(stream, name, info.compress_size, limits, room())
-        except _Refused as r:
-            yield _member(name, b"", [r.problem])
-            continue
-        except NotImplementedError as e:
-            yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 不支持的压缩方式（{e}）")])
-            continue
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, struct.error) as e:
-            yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 数据损坏（{e}）")])
-            continue
-        yield _member(name, content)
+        yield _extract(name, info.file_size, info.compress_size, lambda info=info: zf.open(info), limits, room,
+                       (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, struct.error))
 
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -249,23 +259,9 @@ def rar_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
             detail = f"{name}: 分卷压缩包中跨卷的文件，请改为单个压缩包发送"
             yield _member(name, b"", [Problem("archive.corrupt", detail)])
             continue
-        refusal = _precheck(name, info.file_size, info.compress_size, limits, room())
-        if refusal:
-            yield _member(name, b"", [refusal])
-            continue
-        try:
-            with rf.open(info) as stream:
-                content = _read_capped(stream, name, info.compress_size, limits, room())
-        except _Refused as r:
-            yield _member(name, b"", [r.problem])
-            continue
-        except rarfile.RarCannotExec as e:
-            yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 本机缺少 RAR 解压工具（{e}）")])
-            continue
-        except (rarfile.Error, OSError, EOFError, ValueError, struct.error) as e:
-            yield _member(name, b"", [Problem("archive.corrupt", f"{name}: 数据损坏（{e}）")])
-            continue
-        yield _member(name, content)
+        yield _extract(name, info.file_size, info.compress_size, lambda info=info: rf.open(info), limits, room,
+                       (rarfile.Error, OSError, EOFError, ValueError, struct.error),
+                       missing_tool=(rarfile.RarCannotExec,))
 
 
 # --- 7z ----------------------------------------------------------------------------------
