@@ -30,6 +30,10 @@ _TRAIL = re.compile(r"[\s_＿:：]+$")
 _BRACKETS = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
 #: Words that end a value in running text even without a colon (the stamp line of a form).
 STOP_WORDS = ["推荐质协章", "单位盖章", "盖章"]
+#: A compound label (qualifier + known label, e.g. 联系人手机): at most this long, with a qualifier of
+#: at most this many characters.
+COMPOUND_MAX = 8
+COMPOUND_PREFIX_MAX = 3
 
 
 def norm_label(text: str) -> str:
@@ -92,13 +96,34 @@ class LabelSet:
         self._pairs = [(re.compile(_SEP_BEFORE + "(" + _alias_pattern(a) + ")" + _NOTE + "(" + _COLON + ")?"), k)
                        for a, k in pairs]
         self._normed = {norm_label(a) for a, _ in pairs}
+        self._key_of = {norm_label(a): k for a, k in pairs if k}
+        self._suffixes = sorted(self._key_of, key=len, reverse=True)
+
+    def whole_key(self, text: str) -> str | None:
+        """The key when the whole text is one label: an alias as written, or a compound label
+        whose head noun (Chinese puts it last) is an alias: ``详细通讯地址``, ``联系人手机``.
+
+        The qualifier before the head must be short Chinese text without digits, so a value
+        that merely ends in a label word (a long address, a name list) is not taken for one.
+        """
+        n = norm_label(text)
+        if not n:
+            return None
+        if n in self._key_of:
+            return self._key_of[n]
+        if len(n) > COMPOUND_MAX or not re.fullmatch(r"[\u4e00-\u9fff]+", n):
+            return None
+        for a in self._suffixes:
+            if len(a) >= 2 and n.endswith(a) and 1 <= len(n) - len(a) <= COMPOUND_PREFIX_MAX:
+                return self._key_of[a]
+        return None
 
     def is_label(self, text: str) -> bool:
         """True when the whole text is a label (of this form or a stop word), e.g. ``邮编：``."""
         n = norm_label(text)
         if not n:
             return False
-        if n in self._normed:
+        if n in self._normed or self.whole_key(text):
             return True
         t = squash(text)
         return t.endswith((":", "：")) and len(t) <= 16 and not re.search(r"\d", t)
@@ -110,6 +135,10 @@ class LabelSet:
         ordinary words inside a value are not taken for labels; stop words need none.
         """
         found: list[Hit] = []
+        compound = self.whole_key(text)
+        if compound and norm_label(text) not in self._key_of:
+            t = text.rstrip()
+            return [Hit(compound, 0, len(t), t.endswith((":", "：")))]
         for rx, key in self._pairs:
             for m in rx.finditer(text):
                 s, e = m.start(1), m.end()
@@ -225,7 +254,7 @@ def locate(doc: Document, ls: LabelSet, key: str, cut: bool = True) -> Found | N
             rest = ls.inline(cell, key, cut=cut, cell=True)
             if rest is None:
                 continue
-            if rest == "" and norm_label(cell) in {norm_label(a) for a in ls.by_key[key].aliases}:
+            if rest == "" and ls.whole_key(cell) == key:
                 rest = value_in_table(b, r, c, ls) or ""
             f = Found(rest, b, r, c)
             if rest:

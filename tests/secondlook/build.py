@@ -18,7 +18,7 @@ import openpyxl
 from docx import Document as new_docx
 from docx.shared import Pt
 
-from tests.secondlook.data import Group, Submission, filler, evaluation
+from tests.secondlook.data import Group, Submission, evaluation, filler
 
 TICK, BOX = "☑", "□"
 

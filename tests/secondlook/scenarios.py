@@ -12,9 +12,9 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 from tests.secondlook import build
 from tests.secondlook.data import Group, Submission, base_submission
@@ -101,7 +101,7 @@ SCENARIOS = [
     Scenario("complete_mixed_three_groups", packaging="mixed", n_groups=3, n_judges=6, rec_fmt="pdf"),
     Scenario("late", received=LATE, status="late", findings=[("deadline.late", None, None, "error")]),
     Scenario("missing_statistics", drop=("statistics",), status="incomplete",
-             findings=[("form.missing", "statistics", None, "error")]),
+             findings=[("statistics.missing", "statistics", None, "error")]),
     Scenario("wrong_mobile", _set("mobile", "1385712340"), status="incomplete",
              findings=[("application.mobile.format", APP, "mobile", "error")]),
     Scenario("wrong_postcode", _set("postcode", "31005"), packaging="loose", app_style=1, status="incomplete",
@@ -119,17 +119,18 @@ SCENARIOS = [
     Scenario("rate_over_100", _stat("participation_rate", "156.8%", 156.8), stats_fmt="xls", status="incomplete",
              findings=[("statistics.participation_rate.range", "statistics", "participation_rate", "error")]),
     Scenario("score_out_of_range", _set("score", 105, 1), status="incomplete",
-             findings=[("review.entries.score.range", "review", "entries[].score", "error")]),
+             findings=[("review.entries.score.range", "review", "score", "error")]),
     Scenario("evaluation_too_long", _long_eval, packaging="loose", status="incomplete",
-             findings=[("review.entries.evaluation.length", "review", "entries[].evaluation", "error")]),
+             findings=[("review.entries.evaluation.length", "review", "evaluation", "error")]),
     Scenario("company_mismatch", _rec_company, status="incomplete",
-             findings=[("cross.company.mismatch", None, None, "error")]),
+             findings=[("cross.company.mismatch", "recommendation", "company", "error")]),
     Scenario("recommended_without_application", _rec_extra_group, status="incomplete",
-             findings=[("form.missing_group", APP, None, "error"), ("form.missing_group", "report", None, "error")]),
+             findings=[("application.word.missing", APP, None, "error"), ("application.pdf.missing", APP, None, "error"),
+                       ("report.missing", "report", None, "error")]),
     Scenario("application_not_recommended", extra_apps=1, status="incomplete",
-             findings=[("cross.application.not_recommended", None, None, "error")]),
+             findings=[("cross.application.not_recommended", APP, "group_name", "error")]),
     Scenario("review_missing_group", _review_missing, packaging="mixed", status="incomplete",
-             findings=[("cross.review.missing_group", None, None, "error")]),
+             findings=[("cross.review.missing_group", "review", "entries", "error")]),
 ]
 
 
@@ -211,7 +212,7 @@ def files_of(sc: Scenario) -> tuple[Submission, list[File]]:
     scores = [next((g.score for g in sub.groups if build.review_name(g) == n), sub.groups[0].score) for n in names]
     files.append(File("附件5 成果评审汇总表.xlsx", build.review_xlsx(sub), expect_form="review",
                       expect_fields={"recommender": sub.recommender,
-                                     "entries": [{"name": n, "score": s} for n, s in zip(names, scores)]}))
+                                     "entries": [{"name": n, "score": s} for n, s in zip(names, scores, strict=True)]}))
     return sub, files
 
 
