@@ -62,7 +62,8 @@ def convert_many(
 ) -> list[bytes | None]:
     """Convert several files in ONE soffice run (startup dominates: 10 files 1.1 s vs 9 s one by one).
 
-    ``files`` are (data, extension) pairs; the result has the converted bytes, or None where
+    ``files`` are (data, extension) pairs; ``target`` an extension, optionally with an export
+    filter (``"xls:MS Excel 97"``); the result has the converted bytes, or None where
     LibreOffice produced nothing, in the same order. ``infilter`` forces an import filter
     (e.g. "HTML (StarWriter)" to open HTML in Writer rather than Writer/Web, which cannot save .doc).
     Raises ConverterMissing / ConversionTimeout.
@@ -91,8 +92,9 @@ def convert_many(
             env = dict(os.environ, HOME=os.environ.get("HOME") or str(work))
             _run(cmd, env, deadline - time.monotonic(), timeout)
             results = []
+            ext = target.split(":", 1)[0]  # "xls:MS Excel 97" names a filter; the file is .xls
             for path in inputs:
-                produced = out / f"{path.stem}.{target}"
+                produced = out / f"{path.stem}.{ext}"
                 results.append(produced.read_bytes() if produced.is_file() and produced.stat().st_size else None)
             return results
     finally:

@@ -8,11 +8,9 @@ per (bytes, target) for the session.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import tempfile
-from pathlib import Path
+
+from parsers.readers import office
 
 #: target → (LibreOffice filter, extension of the source given to it)
 FILTERS = {"pdf": "pdf", "xls": "xls:MS Excel 97", "doc": "doc:MS Word 97", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
@@ -32,24 +30,12 @@ def convert_many(items: list[tuple[bytes, str, str]], timeout: float = 240.0) ->
         if (digest, target) not in _cache:
             todo.setdefault(target, {})[digest] = (data, src)
     for target, sources in todo.items():
-        with tempfile.TemporaryDirectory(prefix="qc-realworld-") as tmp:
-            t = Path(tmp)
-            (t / "out").mkdir()
-            paths = []
-            for digest, (data, src) in sources.items():
-                p = t / f"{digest[:20]}.{src}"
-                p.write_bytes(data)
-                paths.append(str(p))
-            cmd = ["soffice", f"-env:UserInstallation=file://{t}/profile", "--headless", "--convert-to",
-                   FILTERS[target], "--outdir", str(t / "out"), *paths]
-            # HTML sources must open in Writer (Writer/Web cannot save .doc)
-            if any(src == "html" for _d, src in sources.values()):
-                cmd.insert(3, "--infilter=HTML (StarWriter)")
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout,
-                                  env=dict(os.environ, HOME=os.environ.get("HOME") or tmp))
-            for digest in sources:
-                out = t / "out" / f"{digest[:20]}.{target}"
-                if not out.exists():
-                    raise RuntimeError(f"soffice wrote no {out.name}: {proc.stderr.decode(errors='replace')[-300:]}")
-                _cache[(digest, target)] = out.read_bytes()
+        # HTML sources must open in Writer (Writer/Web cannot save .doc)
+        html = any(src == "html" for _d, src in sources.values())
+        outs = office.convert_many(list(sources.values()), FILTERS[target], timeout,
+                                   infilter="HTML (StarWriter)" if html else None)
+        for digest, out in zip(sources, outs, strict=True):
+            if out is None:
+                raise RuntimeError(f"soffice produced no .{target} for {digest[:20]}")
+            _cache[(digest, target)] = out
     return [_cache[k] for k in keys]
