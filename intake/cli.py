@@ -84,12 +84,13 @@ def run(
 @app.command()
 def ledger(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False,
+    units: Annotated[bool, typer.Option("--units", help="One row per recommending unit instead")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """List the messages in the ledger with their status."""
-    from intake.views import ledger_view
+    """List the messages in the ledger with their status (or, with --units, the units)."""
+    from intake.views import ledger_view, units_view
 
-    ledger_view(_config(config), as_json)
+    (units_view if units else ledger_view)(_config(config), as_json)
 
 
 @app.command()

@@ -35,7 +35,9 @@ KEY_FIELDS = {  # the few values that identify a document at a glance
 
 
 def _console() -> Console:
-    return Console(soft_wrap=False)
+    """A terminal gets its own width; piped output (cron mail, a file) gets room for the table."""
+    con = Console(soft_wrap=False)
+    return con if con.is_terminal else Console(soft_wrap=False, width=160)
 
 
 def local_time(dt: datetime | str | None) -> str:
@@ -104,11 +106,44 @@ def ledger_view(cfg: Config, as_json: bool = False) -> None:
     for name in ("ID", "收到时间", "发件人", "推荐单位", "主题", "附件", "状态", "错误/提示", "回执"):
         t.add_column(name, overflow="fold")
     for r in rows:
-        status = STATE_ZH.get(r["state"], r["state"]) if r["state"] != "processed" else STATUS_ZH.get(
-            r["status"], r["status"])
+        if r["state"] != "processed":
+            status = STATE_ZH.get(r["state"], r["state"])
+        elif r["receipt"].startswith("none: "):
+            status = "非申报邮件"  # auto-reply, bounce, list mail: not counted for any unit
+        else:
+            status = STATUS_ZH.get(r["status"], r["status"])
         t.add_row(str(r["id"]), local_time(r["received_at"]), r["from"] or "—",
                   r["recommender"] or "—", r["subject"] or "（无主题）", str(r["documents"]), status,
                   f"{r['errors']}/{r['warnings']}", _receipt_zh(r["receipt"]))
+    _console().print(t)
+
+
+def units_view(cfg: Config, as_json: bool = False) -> None:
+    """Per recommending unit: who has submitted, who is complete, who is late (from all its messages)."""
+    from intake.migrations import open_ledger
+
+    engine = open_ledger(cfg)
+    with Session(engine) as s:
+        counts = dict(s.exec(select(Message.unit_key, func.count()).group_by(Message.unit_key)).all())
+        rows = [{
+            "unit": u.key,
+            "recommender": u.recommender,
+            "addresses": list(u.addresses or []),
+            "messages": counts.get(u.key, 0),
+            "status": u.status,
+            "errors": sum(1 for f in u.findings or [] if f.get("severity") == "error"),
+            "warnings": sum(1 for f in u.findings or [] if f.get("severity") == "warning"),
+            "updated_at": local_time(u.updated_at),
+        } for u in s.exec(select(Unit).order_by(col(Unit.key))).all()]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    t = Table(title=f"推荐单位（{len(rows)} 个）")
+    for name in ("推荐单位", "发件地址", "邮件数", "总体状态", "错误/提示", "最近更新"):
+        t.add_column(name, overflow="fold")
+    for r in rows:
+        t.add_row(r["recommender"] or r["unit"], "、".join(r["addresses"]) or "—", str(r["messages"]),
+                  STATUS_ZH.get(r["status"], r["status"] or "—"), f"{r['errors']}/{r['warnings']}", r["updated_at"])
     _console().print(t)
 
 

@@ -81,3 +81,22 @@ def test_outbox_lists_failed_receipts_and_retry_requeues_them(cfg, drop, tmp_pat
     with Session(engine) as s:
         row = s.exec(select(Outbox)).one()
         assert (row.state, row.attempts) == ("pending", 0)
+
+
+def test_ledger_units_one_row_per_unit_across_messages(cfg, drop, tmp_path):
+    drop("01.eml", build_message([], subject="江苏省QC材料", received=ON_TIME, message_id="<u1@x>",
+                                 from_addr="qc@js.example.cn"))
+    drop("02.eml", build_message([], subject="江苏省QC材料（补充）", received=ON_TIME, message_id="<u2@x>",
+                                 from_addr="qc@js.example.cn"))
+    drop("03.eml", build_message([], subject="自动回复", message_id="<u3@x>",
+                                 extra_headers={"Auto-Submitted": "auto-replied"}))
+    run(cfg, once=True)
+    out = CliRunner().invoke(app, ["ledger", "--units", "--json", "-c", _conf(tmp_path)])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [(r["unit"], r["messages"], r["status"]) for r in rows] == [("qc@js.example.cn", 2, "incomplete")]
+    assert rows[0]["errors"] > 0
+    table = CliRunner().invoke(app, ["ledger", "--units", "-c", _conf(tmp_path)])
+    assert "qc@js.example.cn" in table.output and "材料不全" in table.output
+    messages = CliRunner().invoke(app, ["ledger", "-c", _conf(tmp_path)])
+    assert "非申报邮件" in messages.output  # the auto-reply is not shown as an incomplete submission
