@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.form_submission import DEFECTS
 from tests.realmail import clients as C
 from tests.realmail.conftest import errors
 
-EXPECTED = {  # defect -> the one finding it must produce (rule, form, field, severity)
-    "mobile": ("application.mobile.format", "application", "mobile", "error"),
-    "postcode": ("application.postcode.format", "application", "postcode", "error"),
-    "members11": ("application.members.count", "application", "members", "error"),
-    "both_ticked": ("application.topic_type.one_of", "application", "topic_type", "error"),
-    "summary_short": ("summary.char_count.min", "summary", "char_count", "error"),
-    "score105": ("review.entries.score.range", "review", "score", "error"),
-    "evaluation350": ("review.entries.evaluation.length", "review", "evaluation", "error"),
-    "rate120": ("statistics.participation_rate.range", "statistics", "participation_rate", "error"),
-    "company_mismatch": ("cross.company.mismatch", "recommendation", "company", "error"),
-    "unsealed": ("application.seal.missing", "application", "seal_detected", "warning"),
-    "no_section": ("summary.sections.problems", "summary", "sections", "error"),
-}
+# defect -> the one finding it must produce (rule, form, field, severity): the fixture generator's
+# table, plus the defects only planted here
+EXPECTED = {**DEFECTS, "no_section": ("summary.sections.problems", "summary", "sections", "error")}
 
 
 def test_complete_on_time_unit_has_no_error(files, check):
