@@ -102,8 +102,8 @@ def _members(doc: Document) -> list[str]:
     f = locate(doc, LABELS, "members")
     if f is None:
         return []
-    if f.table is None:
-        return split_names(f.text)
+    if f.table is None:  # a heading line; the names follow in its text or in a member table below
+        return split_names(f.text) or _member_table_elsewhere(doc)
     t, r, c = f.table, f.row, f.col
     label_text = t.cell(r, c)
     if norm_label(label_text) not in LABELS.by_key["members"].normed:

@@ -39,6 +39,8 @@ def clean_text(text: str | None) -> str | None:
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 _MAGNITUDE = {"亿": 1e8, "万": 1e4, "千": 1e3}
+#: Words that answer a quantity with "none".
+NONE_WORDS = {"无", "没有", "零", "〇"}
 
 
 def _magnitude(unit: str) -> float | None:
@@ -69,7 +71,8 @@ def parse_number(text: str | None, row_unit: str | None = None) -> int | float |
     t = _SPACE.sub("", t)
     m = _NUM.search(t)
     if not m:
-        return None
+        # '无' in a count or money cell is an answer: none, i.e. zero (a blank is None)
+        return 0 if t.strip("。.") in NONE_WORDS else None
     raw = m.group(0)
     value: float = float(raw)
     written = _magnitude(t[m.end():])

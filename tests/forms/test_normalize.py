@@ -22,7 +22,10 @@ from parsers.forms.normalize import find_date, normalize_digits, normalize_phone
         ("  300 ", "万元", 300),
         ("约 1,200 万元", "万元", 1200),
         ("", None, None),
-        ("无", None, None),
+        # 无 answers the question (none = 0); None would make the rules say "未填写" to a unit that filled it
+        ("无", "万元", 0),
+        ("没有", None, 0),
+        ("见附件", None, None),
         (None, None, None),
     ],
 )

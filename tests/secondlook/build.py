@@ -47,7 +47,9 @@ def application_docx(sub: Submission, g: Group, style: int = 0) -> bytes:
     d.add_paragraph("全国优秀质量管理小组申报表")
     d.add_paragraph(f"推荐省市、行业：{sub.recommender}")
     y, m, dd = g.date.split("-")
-    if style == 0:
+    if style == 2:
+        pass
+    elif style == 0:
         t = d.add_table(rows=10, cols=6)
         t.style = "Table Grid"
         rows = [("企业名称（以公章为准）", g.company), ("QC小组名称", g.group_name), ("课题名称", g.topic),
@@ -95,8 +97,51 @@ def application_docx(sub: Submission, g: Group, style: int = 0) -> bytes:
         d.add_paragraph(g.intro)
         d.add_paragraph("单位盖章：")
         d.add_paragraph(f"{y}年{int(m)}月{int(dd)}日")
+    if style == 2:
+        _application_style2(d, sub, g)
     d.add_paragraph("注：申报材料统一交与推荐质协或部门。")
     return _save(d)
+
+
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def cn_date(iso: str) -> str:
+    """二〇二〇年九月八日, as a stamp line is often typed."""
+    y, m, d = (int(x) for x in iso.split("-"))
+
+    def small(n: int) -> str:
+        if n < 10:
+            return CN_DIGITS[n]
+        return ("" if n // 10 == 1 else CN_DIGITS[n // 10]) + "十" + (CN_DIGITS[n % 10] if n % 10 else "")
+    return "".join(CN_DIGITS[int(c)] for c in str(y)) + f"年{small(m)}月{small(d)}日"
+
+
+def _application_style2(d, sub: Submission, g: Group) -> None:
+    """Labels left, values right, one per row; members in a 序号/姓名/职务 table; mobile typed with
+    dashes; the stamp date in Chinese numerals."""
+    mob = f"{g.mobile[:3]}-{g.mobile[3:7]}-{g.mobile[7:]}"
+    t = d.add_table(rows=9, cols=2)
+    t.style = "Table Grid"
+    for r, (lab, val) in enumerate([
+            ("企业名称（公章为准）", g.company), ("QC小组名称", g.group_name), ("课题名称", g.topic),
+            ("课题类型", _ticks(g)), ("详细通信地址", g.address), ("邮 编", g.postcode),
+            ("小组联系部门", g.contact_dept), ("直接联系人", g.contact_person), ("手 机", mob)]):
+        _cell(t, r, 0, lab)
+        _cell(t, r, 1, val)
+    d.add_paragraph("小组成员名单")
+    m = d.add_table(rows=1 + len(g.members), cols=3)
+    m.style = "Table Grid"
+    for c, h in enumerate(["序号", "姓名", "职务"]):
+        _cell(m, 0, c, h)
+    for r, n in enumerate(g.members, 1):
+        for c, v in enumerate([str(r), n, "组长" if r == 1 else "成员"]):
+            _cell(m, r, c, v)
+    d.add_paragraph("QC小组简介和主要活动过程及效果：")
+    for part in (g.intro[:200], g.intro[200:]):
+        d.add_paragraph(part)
+    d.add_paragraph("单位盖章：")
+    d.add_paragraph(cn_date(g.date))
 
 
 def report_docx(g: Group) -> bytes:
@@ -176,9 +221,12 @@ def statistics_xlsx(sub: Submission) -> bytes:
     ws.append([f"推荐省市、行业：{sub.recommender}"])
     ws.append(["序号", "统计项目", None, None, "数量", "单位"])
     for i, (label, unit, key) in enumerate(STAT_ROWS, 1):
-        ws.append([i, label, None, None, c[key][0], unit])
+        typed = c[key][0]
+        ws.append([i, label, None, None, typed, unit])
         r = ws.max_row
         ws.merge_cells(f"B{r}:D{r}")
+        if isinstance(typed, float) and unit == "百分数" and typed < 1.5:
+            ws.cell(r, 5).number_format = "0.0%"  # typed as 35% in Excel: stored 0.35
     ws.append(["是否组织发表会", sub.stats.meeting_held, "发表会报名小组数", c["meeting_signups"][0], "发表小组数",
                c["meeting_presented"][0]])
     ws.append(["发表会时间", c["meeting_time"][0], "发表会地点", c["meeting_place"][0], "参会人数",
@@ -216,6 +264,56 @@ def recommendation_docx(sub: Submission) -> bytes:
         for c, v in enumerate([str(r), j.name, j.employer, j.mobile, j.certificate_no]):
             _cell(t, r, c, v)
     d.add_paragraph(f"填表人：{sub.filled_by}        电话：{sub.phone}        推荐质协章        {sub.form_date}")
+    return _save(d)
+
+
+def recommendation_xlsx(sub: Submission) -> bytes:
+    """附件4 in Excel: both lists on one sheet, numbers as numbers, the title merged."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "推荐表"
+    ws.append(["全国优秀质量管理小组推荐表"])
+    ws.merge_cells("A1:E1")
+    ws.append([f"推荐省市、行业：{sub.recommender}"])
+    ws.append(["一、全国优秀质量管理小组"])
+    ws.append(["序号", "企业名称（以公章为准）", "小组名称", "课题类型"])
+    rows = sub.recommendation_groups or [(g.company, g.group_name, g.topic_type) for g in sub.groups]
+    for i, (co, gn, tt) in enumerate(rows, 1):
+        ws.append([i, co, gn, tt])
+    ws.append([])
+    ws.append(["二、评委名单"])
+    ws.append(["序号", "姓名", "工作单位", "评委证书编号", "手机"])
+    for i, j in enumerate(sub.judges, 1):
+        ws.append([i, j.name, j.employer, j.certificate_no, int(j.mobile)])
+    ws.append([])
+    ws.append(["填表人：", sub.filled_by, "电话：", sub.phone, sub.form_date])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def review_docx(sub: Submission) -> bytes:
+    """附件5 in Word: 分数 before 成果评价, evaluations in two paragraphs (优势 / 不足)."""
+    d = new_docx()
+    d.add_paragraph("附件5")
+    d.add_paragraph("质量管理小组成果评审汇总表")
+    d.add_paragraph(f"省市、行业：{sub.recommender}")
+    names = sub.review_names if sub.review_names is not None else [review_name(g) for g in sub.groups]
+    t = d.add_table(rows=1 + len(names), cols=4)
+    t.style = "Table Grid"
+    for c, h in enumerate(["序号", "企业/小组名称", "分数", "成果评价（优势/不足之处，限300字）"]):
+        _cell(t, 0, c, h)
+    for i, name in enumerate(names, 1):
+        g = next((x for x in sub.groups if review_name(x) == name), sub.groups[0])
+        text = evaluation(g.evaluation_len, i)
+        cut = text.find("不足") if "不足" in text else len(text) // 2
+        _cell(t, i, 0, str(i))
+        _cell(t, i, 1, name)
+        _cell(t, i, 2, f"{g.score:g}")
+        cell = t.cell(i, 3)
+        cell.text = text[:cut]
+        cell.add_paragraph(text[cut:])
+    d.add_paragraph(f"填表人：{sub.filled_by}    电话：{sub.phone}    推荐质协章    {sub.form_date}")
     return _save(d)
 
 

@@ -38,11 +38,13 @@ class Scenario:
     extra_apps: int = 0  # applications for groups the 推荐表 does not list
     summary_fmt: str = "docx"  # docx | doc
     stats_fmt: str = "xlsx"  # xlsx | xls
-    rec_fmt: str = "docx"  # docx | pdf
+    rec_fmt: str = "docx"  # docx | pdf | xlsx
+    review_fmt: str = "xlsx"  # xlsx | docx
     app_style: int = 0
     n_groups: int = 2
     n_judges: int = 7
     province: str = "浙江省质量协会"
+    scan_names: bool = False  # the stamped scans keep the scanner's names (扫描件001.pdf)
 
 
 def _set(attr: str, value, index: int = 0) -> Callable[[Submission], None]:
@@ -55,6 +57,14 @@ def _stat(key: str, typed, expected) -> Callable[[Submission], None]:
     def f(s: Submission) -> None:
         s.stats.cells[key] = (typed, expected)
     return f
+
+
+def _excel_native(s: Submission) -> None:
+    """Numbers as Excel keeps them: 35% stored as 0.35 in a percent cell, 无 for no reward money."""
+    s.stats.cells["achievement_rate"] = (0.35, 35.0)
+    s.stats.cells["reward_year"] = ("无", 0)
+    s.stats.cells["groups_registered_total"] = (12345.0, 12345)
+    s.groups[0].evaluation_len = 300  # at the limit, split over two paragraphs of a Word cell
 
 
 def _rec_company(s: Submission) -> None:
@@ -99,10 +109,13 @@ SCENARIOS = [
     Scenario("complete_loose_legacy", packaging="loose", summary_fmt="doc", stats_fmt="xls", app_style=1,
              n_judges=12, province="江苏省质量协会"),
     Scenario("complete_mixed_three_groups", packaging="mixed", n_groups=3, n_judges=6, rec_fmt="pdf"),
+    Scenario("complete_excel_forms", _excel_native, packaging="mixed", rec_fmt="xlsx", review_fmt="docx",
+             app_style=2, n_judges=12, province="广东省质量协会"),
+    Scenario("complete_scanner_names", scan_names=True, packaging="loose", province="山东省质量管理协会"),
     Scenario("late", received=LATE, status="late", findings=[("deadline.late", None, None, "error")]),
     Scenario("missing_statistics", drop=("statistics",), status="incomplete",
              findings=[("statistics.missing", "statistics", None, "error")]),
-    Scenario("wrong_mobile", _set("mobile", "1385712340"), status="incomplete",
+    Scenario("wrong_mobile", _set("mobile", "1385712340"), app_style=2, review_fmt="docx", status="incomplete",
              findings=[("application.mobile.format", APP, "mobile", "error")]),
     Scenario("wrong_postcode", _set("postcode", "31005"), packaging="loose", app_style=1, status="incomplete",
              findings=[("application.postcode.format", APP, "postcode", "error")]),
@@ -118,7 +131,7 @@ SCENARIOS = [
              findings=[("summary.sections.experience", "summary", "sections", "error")]),
     Scenario("rate_over_100", _stat("participation_rate", "156.8%", 156.8), stats_fmt="xls", status="incomplete",
              findings=[("statistics.participation_rate.range", "statistics", "participation_rate", "error")]),
-    Scenario("score_out_of_range", _set("score", 105, 1), status="incomplete",
+    Scenario("score_out_of_range", _set("score", 105, 1), review_fmt="docx", rec_fmt="xlsx", status="incomplete",
              findings=[("review.entries.score.range", "review", "score", "error")]),
     Scenario("evaluation_too_long", _long_eval, packaging="loose", status="incomplete",
              findings=[("review.entries.evaluation.length", "review", "evaluation", "error")]),
@@ -174,7 +187,8 @@ def files_of(sc: Scenario) -> tuple[Submission, list[File]]:
         if f"application:{i}" not in sc.drop:
             files.append(File(f"附件1 申报表-{short}.docx", word, expect_form="application",
                               expect_fields=_app_fields(sub, g)))
-            files.append(File(f"附件1 申报表-{short}（盖章）.pdf", convert=(_job(word, "docx"), word, "pdf"),
+            scan = f"扫描件{i + 1:03d}.pdf" if sc.scan_names else f"附件1 申报表-{short}（盖章）.pdf"
+            files.append(File(scan, convert=(_job(word, "docx"), word, "pdf"),
                               post=build.sealed_scan, expect_form="application"))
         if f"report:{i}" not in sc.drop:
             files.append(File(f"{g.company}{g.group_name}成果报告.docx", build.report_docx(g), expect_form="report"))
@@ -198,20 +212,24 @@ def files_of(sc: Scenario) -> tuple[Submission, list[File]]:
         else:
             files.append(File("附件3 统计表.xlsx", x, expect_form="statistics", expect_fields=exp))
     rows = sub.recommendation_groups or [(g.company, g.group_name, g.topic_type) for g in sub.groups]
-    rec_exp = {"recommender": sub.recommender, "filled_by": sub.filled_by, "phone": sub.phone,
+    rec_exp = {"recommender": sub.recommender, "filled_by": sub.filled_by, "phone": sub.phone, "date": "2020-09-10",
                "groups": [{"company": c, "group_name": n, "topic_type": t} for c, n, t in rows],
                "judges": [{"name": j.name, "employer": j.employer, "certificate_no": j.certificate_no,
                            "mobile": j.mobile} for j in sub.judges]}
     r = build.recommendation_docx(sub)
-    if sc.rec_fmt == "pdf":
+    if sc.rec_fmt == "xlsx":
+        files.append(File("附件4 全国优秀QC小组推荐表.xlsx", build.recommendation_xlsx(sub),
+                          expect_form="recommendation", expect_fields=rec_exp))
+    elif sc.rec_fmt == "pdf":
         files.append(File("附件4 推荐表.pdf", convert=(_job(r, "docx"), r, "pdf"), expect_form="recommendation",
                           expect_fields=rec_exp))
     else:
         files.append(File("附件4 推荐表.docx", r, expect_form="recommendation", expect_fields=rec_exp))
     names = sub.review_names if sub.review_names is not None else [build.review_name(g) for g in sub.groups]
     scores = [next((g.score for g in sub.groups if build.review_name(g) == n), sub.groups[0].score) for n in names]
-    files.append(File("附件5 成果评审汇总表.xlsx", build.review_xlsx(sub), expect_form="review",
-                      expect_fields={"recommender": sub.recommender,
+    rv = build.review_docx(sub) if sc.review_fmt == "docx" else build.review_xlsx(sub)
+    files.append(File(f"附件5 成果评审汇总表.{sc.review_fmt}", rv, expect_form="review",
+                      expect_fields={"recommender": sub.recommender, "filled_by": sub.filled_by, "date": "2020-09-10",
                                      "entries": [{"name": n, "score": s} for n, s in zip(names, scores, strict=True)]}))
     return sub, files
 
