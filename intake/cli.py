@@ -85,12 +85,14 @@ def run(
 def ledger(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False,
     units: Annotated[bool, typer.Option("--units", help="One row per recommending unit instead")] = False,
+    review: Annotated[bool, typer.Option("--review", help="Documents staff must check by eye instead")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """List the messages in the ledger with their status (or, with --units, the units)."""
-    from intake.views import ledger_view, units_view
+    """List the messages in the ledger with their status (--units: the units; --review: manual review)."""
+    from intake.views import ledger_view, review_view, units_view
 
-    (units_view if units else ledger_view)(_config(config), as_json)
+    view = review_view if review else units_view if units else ledger_view
+    view(_config(config), as_json)
 
 
 @app.command()

@@ -147,6 +147,47 @@ def units_view(cfg: Config, as_json: bool = False) -> None:
     _console().print(t)
 
 
+REVIEW_ZH = {"document.scanned": "扫描件", "document.cid_text": "文字无法提取（字体无编码表）",
+             "document.image": "图片", "document.timeout": "读取超时", "document.unreadable": "文件损坏",
+             "document.encrypted": "已加密", "converter.missing": "缺少转换程序"}
+
+
+def review_rows(session: Session) -> list[dict[str, Any]]:
+    """Documents whose text the daemon could not trust or read: staff must look at them by eye."""
+    docs = session.exec(select(Document).order_by(col(Document.message_pk), col(Document.position))).all()
+    msgs = {m.id: m for m in session.exec(select(Message)).all()}
+    rows = []
+    for d in docs:
+        reasons = [p.get("rule") for p in d.problems or [] if p.get("rule") in REVIEW_ZH]
+        if d.text_trusted and not reasons:
+            continue
+        m = msgs.get(d.message_pk)
+        rows.append({"message": d.message_pk, "from": m.from_addr if m else None,
+                     "recommender": m.recommender if m else None, "filename": d.filename,
+                     "container": d.container, "format": d.format, "form": d.form,
+                     "reasons": reasons or ["document.manual_review"]})
+    return rows
+
+
+def review_view(cfg: Config, as_json: bool = False) -> None:
+    """The manual-review list: scanned, CID-font, image, unreadable or timed-out documents."""
+    from intake.migrations import open_ledger
+
+    with Session(open_ledger(cfg)) as s:
+        rows = review_rows(s)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    t = Table(title=f"需人工核对的文件（{len(rows)} 个）")
+    for name in ("来信ID", "推荐单位/发件人", "文件", "识别为", "原因"):
+        t.add_column(name, overflow="fold")
+    for r in rows:
+        where = r["filename"] + (f"（{r['container']}）" if r["container"] else "")
+        t.add_row(str(r["message"]), r["recommender"] or r["from"] or "—", where, FORM_ZH.get(r["form"], r["form"]),
+                  "、".join(REVIEW_ZH.get(x, "需人工核对") for x in r["reasons"]))
+    _console().print(t)
+
+
 def _receipt_zh(state: str) -> str:
     if state.startswith("none: "):
         return "不回复（" + state[6:] + "）"

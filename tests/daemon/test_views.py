@@ -100,3 +100,25 @@ def test_ledger_units_one_row_per_unit_across_messages(cfg, drop, tmp_path):
     assert "qc@js.example.cn" in table.output and "材料不全" in table.output
     messages = CliRunner().invoke(app, ["ledger", "-c", _conf(tmp_path)])
     assert "非申报邮件" in messages.output  # the auto-reply is not shown as an incomplete submission
+
+
+def test_ledger_review_lists_documents_to_check_by_eye(cfg, drop, tmp_path):
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(png, "PNG")
+    broken_pdf = b"%PDF-1.4\n" + bytes(range(256)) * 4  # no xref, no objects: unreadable
+    drop("01.eml", build_message([("活动照片1.png", png.getvalue()), ("附件3 统计表.pdf", broken_pdf),
+                                  ("说明.txt", "附件为我省材料".encode())],
+                                 received=ON_TIME, message_id="<r1@x>"))
+    run(cfg, once=True)
+    out = CliRunner().invoke(app, ["ledger", "--review", "--json", "-c", _conf(tmp_path)])
+    assert out.exit_code == 0, out.output
+    rows = {r["filename"]: r for r in json.loads(out.output)}
+    assert set(rows) == {"活动照片1.png", "附件3 统计表.pdf"}  # the readable text file is not listed
+    assert rows["活动照片1.png"]["reasons"] == ["document.image"]
+    assert "document.unreadable" in rows["附件3 统计表.pdf"]["reasons"]
+    table = CliRunner().invoke(app, ["ledger", "--review", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
+    assert "需人工核对的文件（2 个）" in table.output and "文件损坏" in table.output
