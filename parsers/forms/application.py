@@ -21,7 +21,7 @@ from parsers.forms.labels import (
     row_after_label,
     value_of,
 )
-from parsers.forms.normalize import clean_text, nfkc, normalize_phone, squash, strip_dates
+from parsers.forms.normalize import clean_text, nfkc, normalize_phone, one_line, squash, strip_dates
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document, Table
 
@@ -44,6 +44,8 @@ LABELS = LabelSet([
 ])
 
 _SIMPLE = ("recommender", "company", "group_name", "topic", "address", "contact_dept", "contact_person")
+#: Name-like fields: a line break inside their cell is wrapping typed to make the text fit.
+_ONE_LINE = ("recommender", "company", "group_name", "topic", "address")
 _STAMP = re.compile(r"(单\s*位\s*)?盖\s*章")
 _NUMBER_ONLY = re.compile(r"^[\d\s.、，,)）(（]*$")
 _LEADING_NO = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）:：]?\s*")
@@ -56,6 +58,8 @@ _NAME_HEADER = ("姓名", "成员姓名", "组员姓名", "小组成员姓名")
 
 def extract(doc: Document) -> dict[str, Any]:
     out: dict[str, Any] = {k: value_of(doc, LABELS, k) for k in _SIMPLE}
+    for k in _ONE_LINE:
+        out[k] = one_line(out[k])
     postcode = value_of(doc, LABELS, "postcode")
     out["postcode"] = re.sub(r"\s", "", nfkc(postcode)) if postcode else None
     out["mobile"] = normalize_phone(value_of(doc, LABELS, "mobile"))

@@ -61,7 +61,8 @@ HEAD_LINES = 6
 LONG_TEXT = 1500  # characters: a long text with 基本情况 etc. is a summary
 
 
-def _name_scores(filename: str) -> dict[str, float]:
+def name_scores(filename: str) -> dict[str, float]:
+    """Points per form that a file (or archive) name earns; {} when the name says nothing."""
     stem = squash(PurePosixPath(filename.replace("\\", "/")).name)
     stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", stem).upper()
     out: dict[str, float] = {}
@@ -101,7 +102,7 @@ def readable(doc: Document | None, fmt: str) -> bool:
 
 
 def classify(doc: Document | None, filename: str, fmt: str) -> str:
-    names = _name_scores(filename)
+    names = name_scores(filename)
     if not readable(doc, fmt):
         return max(names, key=lambda f: names[f]) if names else UNKNOWN
     assert doc is not None

@@ -24,15 +24,30 @@ def squash(text: str) -> str:
     return _SPACE.sub("", nfkc(text))
 
 
+#: What people type into a form cell to mean "nothing here": a slash or a dash alone.
+_PLACEHOLDER = re.compile(r"^[/／\\\-－—–─]{1,4}$")
+
+
 def clean_text(text: str | None) -> str | None:
     """Contract text value: strip surrounding white space (incl. full-width) and fill-in underscores.
 
-    Inner text is kept as written; an empty result is ``None``.
+    Inner text is kept as written; an empty result is ``None``. Decision: a cell holding only a
+    slash or dash (``/``, ``—``, ``--``) is how Chinese forms mark a field left blank, so it is
+    ``None`` too (a rule then says 未填写 instead of quoting a slash); a word such as ``无`` is an
+    answer and is kept.
     """
     if text is None:
         return None
     t = text.strip(" \t\r\n\u3000\u00a0_＿")
+    if _PLACEHOLDER.match(t):
+        return None
     return t or None
+
+
+def one_line(text: str | None) -> str | None:
+    """A name-like value (企业名称, 小组名称, 课题名称, 地址) typed over two lines of its cell to fit:
+    the line breaks are layout, not content (see :func:`unwrap`)."""
+    return unwrap(text) if text else text
 
 
 # --- numbers ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any
 
+from parsers.forms.classify import name_scores
 from parsers.forms.normalize import squash
 
 PDF_LIKE = ("pdf", "image")
@@ -41,6 +42,7 @@ def _similar(pdf: Any, word: Any) -> bool:
 
 
 def pair_documents(documents: list) -> None:
+    _adopt_by_container(documents)
     for d in documents:
         if d.form == "unknown" and d.format in PDF_LIKE and "申报表" in squash(d.filename):
             d.form = "application"
@@ -63,6 +65,26 @@ def pair_documents(documents: list) -> None:
         _pair(pending[0], free[0])
         free = []
     _adopt_scans(documents, free)
+
+
+def _adopt_by_container(documents: list) -> None:
+    """Photos and scans named by a camera or scanner (``IMG_0001.jpg``, ``DSC00417.JPG``) inside an
+    archive whose name says what they are (``小组活动照片.zip``): they are that form. Only for files
+    without readable text whose own name says nothing, and only when the archive's name points to
+    one form alone (``申报表、总结.zip`` decides nothing)."""
+    from parsers.forms import EXTRACTORS  # the registry imports this module
+
+    for d in documents:
+        if d.form != "unknown" or not d.container or d.format not in PDF_LIKE or d.text_trusted:
+            continue
+        if name_scores(d.filename):
+            continue
+        scores = name_scores(d.container)
+        if len(scores) != 1:
+            continue
+        form = next(iter(scores))
+        d.form = form
+        d.fields = dict.fromkeys(EXTRACTORS[form].KEYS) | dict(d.fields or {})
 
 
 def _adopt_scans(documents: list, unpaired_words: list) -> None:

@@ -7,12 +7,20 @@ The two lists are found by their header rows (``序号 | 企业名称 | 小组�
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from parsers.forms import marks
-from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
-from parsers.forms.normalize import clean_text, landline_text, normalize_digits, normalize_phone, strip_dates
-from parsers.forms.rows import Column, ListSpec, read_lists
+from parsers.forms.labels import RECOMMENDER, Label, LabelSet, texts, value_of
+from parsers.forms.normalize import (
+    clean_text,
+    landline_text,
+    normalize_digits,
+    normalize_phone,
+    one_line,
+    strip_dates,
+)
+from parsers.forms.rows import Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
 
@@ -34,6 +42,7 @@ JUDGES = ListSpec([
 ], required=("name",), min_found=3)
 
 STOP = ("填表人", "推荐质协章")
+_SEAL_NAMED = re.compile(r"推\s*荐\s*质\s*协\s*章\s*[(（]\s*([^()（）]{4,40}?)\s*[)）]")
 
 LABELS = LabelSet([
     RECOMMENDER,
@@ -55,11 +64,14 @@ def topic_type_cell(value: Any) -> str | None:
 
 def extract(doc: Document) -> dict[str, Any]:
     lists = read_lists(doc, {"groups": GROUPS, "judges": JUDGES}, stop=STOP)
+    # only 课题类型 may be tick columns; any other key spanning two columns is read as text
+    lists["groups"] = [{k: v if k == "topic_type" else cell_text(v) for k, v in g.items()} for g in lists["groups"]]
+    lists["judges"] = [{k: cell_text(v) for k, v in j.items()} for j in lists["judges"]]
     groups = [
         {
             "seq": normalize_digits(g.get("seq")),
-            "company": clean_text(g.get("company")),
-            "group_name": clean_text(g.get("group_name")),
+            "company": one_line(clean_text(g.get("company"))),
+            "group_name": one_line(clean_text(g.get("group_name"))),
             "topic_type": topic_type_cell(g.get("topic_type")),
         }
         for g in lists["groups"]
@@ -90,4 +102,10 @@ def recommender(doc: Document) -> str | None:
     if v:
         return v
     seal = value_of(doc, LABELS, "seal")
-    return clean_text(strip_dates(seal)) if seal else None
+    if seal and clean_text(strip_dates(seal)):
+        return clean_text(strip_dates(seal))
+    for text in texts(doc):  # 推荐质协章（江苏省质量协会）: the unit written in the stamp's brackets
+        m = _SEAL_NAMED.search(text)
+        if m and not re.search(r"盖章|公章|章$", m.group(1)):
+            return clean_text(m.group(1))
+    return None

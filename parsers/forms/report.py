@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from parsers.forms.labels import Label, LabelSet, value_of
-from parsers.forms.normalize import clean_text, squash
+from parsers.forms.normalize import clean_text, one_line, squash
 from parsers.model import Document
 
 KEYS = ("group_name", "company", "topic", "char_count")
@@ -27,7 +27,7 @@ _COVER_LINES = 12
 
 
 def extract(doc: Document) -> dict[str, Any]:
-    out = {k: value_of(doc, LABELS, k) for k in ("group_name", "company", "topic")}
+    out = {k: one_line(value_of(doc, LABELS, k)) for k in ("group_name", "company", "topic")}
     if out["group_name"] is None:
         out["group_name"] = _group_line(doc)
     out["char_count"] = len(squash(doc.text()))

@@ -6,7 +6,7 @@ from typing import Any
 
 from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
 from parsers.forms.normalize import clean_text, landline_text, normalize_digits, parse_number
-from parsers.forms.rows import Column, ListSpec, read_lists
+from parsers.forms.rows import Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
 
@@ -30,15 +30,16 @@ LABELS = LabelSet([
 
 def _name(rec: dict) -> str | None:
     """企业/小组名称 in one column, or 企业名称 and 小组名称 in two columns joined with '/'."""
-    if clean_text(rec.get("name")):
-        return clean_text(rec.get("name"))
-    parts = [clean_text(rec.get(k)) for k in ("company", "group")]
+    if clean_text(cell_text(rec.get("name"))):
+        return clean_text(cell_text(rec.get("name")))
+    parts = [clean_text(cell_text(rec.get(k))) for k in ("company", "group")]
     joined = "/".join(p for p in parts if p)
     return joined or None
 
 
 def extract(doc: Document) -> dict[str, Any]:
     rows = read_lists(doc, {"entries": ENTRIES}, stop=("填表人", "推荐质协章"))["entries"]
+    rows = [{k: v if k == "name" else cell_text(v) for k, v in e.items()} for e in rows]
     entries = [
         {
             "seq": normalize_digits(e.get("seq")),

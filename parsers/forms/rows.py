@@ -63,6 +63,17 @@ def find_header(t: Table, r: int, spec: ListSpec) -> Header | None:
     if not all(k in cols for k in spec.required) or len(cols) < spec.min_found:
         return None
     h = Header(r, cols)
+    # a header cell spanning columns whose second header row names columns of the list
+    # (企业/小组名称 over 企业名称 | 小组名称): those columns are what the second row says
+    for key, cs in list(cols.items()):
+        if len(cs) < 2:
+            continue
+        sub = {c: _match(t.cell(r + 1, c), spec) for c in cs}
+        if all(k is not None and k != key for k in sub.values()) and len(set(sub.values())) == len(cs):
+            del cols[key]
+            for c, k in sub.items():
+                cols.setdefault(k, []).append(c)
+            h.rows_used = 2
     # a header cell spanning columns with option names below: tick columns
     for cs in cols.values():
         if len(cs) > 1:
@@ -72,6 +83,14 @@ def find_header(t: Table, r: int, spec: ListSpec) -> Header | None:
                 h.options.update(below)
                 h.rows_used = 2
     return h
+
+
+def cell_text(value: object) -> str:
+    """A record value as text: tick columns (``[(option, cell)]``) under a key that is not a tick
+    column (a heading spanning two plain columns) give their filled cells joined with '/'."""
+    if isinstance(value, list):
+        return "/".join(str(cell).strip() for _opt, cell in value if str(cell).strip())
+    return "" if value is None else str(value)
 
 
 def _is_title_row(row: list[str]) -> bool:

@@ -104,14 +104,17 @@ def _read_open(pdf, data: bytes) -> Document:
     scanned_pages: list[int] = []
     chars = cid_chars = 0
     n_pages = len(pdf.pages)
+    pages: list[list[Block]] = []
     for i, page in enumerate(pdf.pages[:MAX_DETAILED_PAGES]):
         page_chars = [c for c in page.chars if not c.get("text", "").isspace()]
         chars += len(page_chars)
         cid_chars += sum(1 for c in page_chars if c.get("text", "").startswith("(cid:"))
         if not page_chars and page.images:
             scanned_pages.append(i + 1)
-        _continue_table(blocks, _page_blocks(page))
+        pages.append(_page_blocks(page))
         page.flush_cache()
+    for page_blocks in _without_furniture(pages):
+        _continue_table(blocks, page_blocks)
     if n_pages > MAX_DETAILED_PAGES:
         blocks.extend(_plain_text_tail(data, MAX_DETAILED_PAGES))
     doc = Document(blocks=blocks, meta={"pages": n_pages, "scanned_pages": scanned_pages})
@@ -153,14 +156,55 @@ def _page_blocks(page) -> list[Block]:
 _PAGE_NO = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}\s*(页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[-—–\s]*$")
 
 
+_PAGE_LABEL = re.compile(r"^\s*第\s*\d{1,3}\s*页\s*[,，/]?\s*(共\s*\d{1,3}\s*页)?\s*$|"
+                         r"^\s*(page\s*)?\d{1,3}\s*(of|/)\s*\d{1,3}\s*$", re.IGNORECASE)
+
+
+def _page_number(text: str) -> bool:
+    """``- 1 -``, ``2``, ``第 1 页 共 4 页``, ``1/4``, ``Page 1 of 4``."""
+    return bool(_PAGE_NO.match(text) or _PAGE_LABEL.match(text))
+
+
+def _without_furniture(pages: list[list[Block]]) -> list[list[Block]]:
+    """Pages without their running headers and footers (a Word export repeats the unit's name or the
+    title at the top of every page and ``- 1 -`` at the bottom): they are not the document's text, and
+    between two parts of a table they would keep the parts apart.
+
+    A page's first or last line is furniture when it is a page number, or when the very same line is
+    the first, resp. last, line of at least half the pages, and of two at least (a title that differs
+    by its page number, ``申报表（第1页）``, is the page's own text).
+    """
+    def edge(page: list[Block], at: int) -> str | None:
+        b = page[at] if page else None
+        return b if isinstance(b, str) else None
+
+    counts: dict[tuple[int, str], int] = {}
+    for page in pages:
+        for at in (0, -1):
+            line = edge(page, at)
+            if line is not None:
+                key = (at, re.sub(r"\s+", "", line))
+                counts[key] = counts.get(key, 0) + 1
+    needed = max(2, (len(pages) + 1) // 2)
+    out: list[list[Block]] = []
+    for page in pages:
+        page = list(page)
+        for at in (0, -1):
+            line = edge(page, at)
+            if line is not None and (_page_number(line) or counts.get((at, re.sub(r"\s+", "", line)), 0) >= needed):
+                del page[at]
+        out.append(page)
+    return out
+
+
 def _continue_table(blocks: list[Block], page: list[Block]) -> None:
     """Append a page's blocks; a table that ends one page and starts the next is one table.
 
     Word breaks a long table (and a long row, such as the 简介 cell) across pages; the next page then
-    starts with the rest of it. The two parts are joined when the first page ends with a table (a
-    page number after it aside) and the next starts with one: rows are appended, and when both the
-    last row before the break and the first row after it are one merged cell, their texts are one
-    cell split by the break.
+    starts with the rest of it, often under a repeated header row. The two parts are joined when the
+    first page ends with a table (a page number after it aside) and the next starts with one: the
+    repeated header is dropped and the rows appended. A row Word split at the break is joined back
+    into one (see :func:`_split_row`).
     """
     tail = len(blocks)
     while tail > 0 and isinstance(blocks[tail - 1], str) and _PAGE_NO.match(blocks[tail - 1]):
@@ -174,17 +218,44 @@ def _continue_table(blocks: list[Block], page: list[Block]) -> None:
     first, second = blocks[tail - 1], page[head]
     assert isinstance(first, Table) and isinstance(second, Table)
     width = max(first.n_cols, second.n_cols)
-    rows = [r + [r[-1] if r else ""] * (width - len(r)) if len(set(r)) == 1 else r + [""] * (width - len(r))
-            for r in second.grid]
-    grid = [r + [r[-1] if r else ""] * (width - len(r)) if len(set(r)) == 1 else r + [""] * (width - len(r))
-            for r in first.grid]
-    if grid and rows and len(set(grid[-1])) == 1 and len(set(rows[0])) == 1 and rows[0][0]:
-        joined = f"{grid[-1][0]}\n{rows[0][0]}" if grid[-1][0] else rows[0][0]
-        grid[-1] = [joined] * width
+    rows = [_widened(r, width) for r in second.grid]
+    grid = [_widened(r, width) for r in first.grid]
+    repeated = len(grid) > 1 and bool(rows) and rows[0] == grid[0]
+    if repeated:
+        rows = rows[1:]  # the header row Word repeats on every page
+    if grid and rows and _split_row(grid, rows[0], repeated):
+        grid[-1] = [f"{a}\n{b}" if a and b else (a or b) for a, b in zip(grid[-1], rows[0], strict=True)]
         rows = rows[1:]
-    del blocks[tail:]
+    del blocks[tail - 1:]
     blocks.append(Table(grid=grid + rows))
     blocks.extend(page[head + 1:])
+
+
+def _widened(row: list[str], width: int) -> list[str]:
+    """A row padded to ``width``: a one-cell (merged) row repeats its text, others get blanks."""
+    if len(set(row)) == 1:
+        return row + [row[-1] if row else ""] * (width - len(row))
+    return row + [""] * (width - len(row))
+
+
+def _split_row(grid: list[list[str]], row: list[str], list_table: bool) -> bool:
+    """Whether ``row``, the first after a page break, is the rest of the row before the break.
+
+    Either both are one merged cell (a long 简介 cell), or, in a list (its header repeated on the new
+    page, or numbered rows), ``row`` is blank in a column that every other data row fills (序号, 分数):
+    a row of its own would have those too. A form of label/value rows is no list: there a blank label
+    is a vertically merged label (小组成员 over two rows of names) that went on over the break.
+    """
+    last = grid[-1]
+    if len(set(last)) == 1 and len(set(row)) == 1 and row[0]:
+        return True
+    if not any(row) or len(grid) < 3:
+        return False
+    body = grid[1:]
+    if not (list_table or all(re.fullmatch(r"\d{1,4}", r[0].strip()) for r in body)):
+        return False
+    full = [c for c in range(len(row)) if all(r[c].strip() for r in body)]
+    return bool(full) and any(not row[c].strip() for c in full) and any(row[c].strip() for c in range(len(row)))
 
 
 def _grid(table) -> list[list[str]]:

@@ -503,3 +503,18 @@ def seal_png(size: int = 160) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
+
+
+def recommendation_signed_docx(top: str | None, signature: str) -> bytes:
+    """A one-group 推荐表 whose recommender is written only in ``top`` and/or at the stamp line."""
+    d = DocxDocument()
+    d.add_paragraph("全国优秀质量管理小组推荐表")
+    if top:
+        d.add_paragraph(top)
+    for header, row in ((["序号", "企业名称（以公章为准）", "小组名称", "课题类型"], ["1", "某某公司", "某某QC小组", "创新型"]),
+                        (["序号", "姓名", "工作单位", "评委证书编号", "手机"], ["1", "张三", "某协会", "A-1", "13800000000"])):
+        t = d.add_table(rows=2, cols=len(header))
+        for c, (h, v) in enumerate(zip(header, row, strict=True)):
+            t.cell(0, c).text, t.cell(1, c).text = h, v
+    d.add_paragraph(signature)
+    return _save(d)

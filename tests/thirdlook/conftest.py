@@ -13,6 +13,7 @@ from tests.thirdlook import pdfs
 GROUPS_LONG = B.many_groups(42)  # enough rows for a Word table to run onto a second page
 REC_LONG = B.Rec(GROUPS_LONG, B.JUDGES)
 REC_SHORT = B.Rec(B.many_groups(3), B.JUDGES)
+ONE_GROUP = [(B.App().company, B.App().group_name, B.App().topic_type)]
 
 LABELS_ODD = {"company": "企业名称:", "group_name": "ＱＣ小组名称", "topic": "课题名称（题目）"}
 
@@ -37,6 +38,9 @@ def _sources() -> dict[str, tuple[bytes, str, str | None]]:
         "stats_et": (B.statistics_xlsx(), "xlsx", xls),
         "rec_xls": (B.recommendation_xlsx(REC_SHORT), "xlsx", xls),
         "review_xls": (B.review_xlsx(REC_SHORT.groups), "xlsx", xls),
+        "sub_rec_et": (B.recommendation_xlsx(B.Rec(ONE_GROUP, B.JUDGES)), "xlsx", xls),
+        "sub_review_xls": (B.review_xlsx(ONE_GROUP), "xlsx", xls),
+        "app_no_recommender": (B.application_html(a, recommender_line=""), "html", doc),
         "rec_docx_long": (B.recommendation_docx(REC_LONG), "docx", None),
         "rec_pdf_long": (B.recommendation_docx(REC_LONG), "docx", "pdf"),
         "review_docx_long": (B.review_docx(GROUPS_LONG), "docx", None),

@@ -183,3 +183,17 @@ def test_evidence_images_and_scans(filename, data):
     fmt = "image" if filename.endswith((".jpg", ".png")) else "pdf"
     doc = readers.read(data, fmt, filename)
     assert forms.classify(doc, filename, fmt) == "evidence"
+
+
+@pytest.mark.parametrize("top,signature,recommender", [
+    (None, "填表人：陈静 电话：025-86661234 推荐质协章：江苏省质量协会 2020年9月11日", "江苏省质量协会"),
+    (None, "填表人：陈静   电话：025-86661234   推荐质协章（江苏省质量协会）  2020年9月11日", "江苏省质量协会"),
+    ("推荐省市、行业：江苏省质协", "填表人：陈静 电话：025-86661234 推荐质协章 2020年9月11日", "江苏省质协"),
+    ("推荐单位（盖章）：江苏省质量协会", "填表人：陈静 电话：025-86661234 推荐质协章 2020年9月11日", "江苏省质量协会"),
+    (None, "填表人：陈静 电话：025-86661234 推荐质协章 2020年9月11日", None),
+])
+def test_recommendation_recommender_written_anywhere(top, signature, recommender):
+    form, fields, _ = run(B.recommendation_signed_docx(top, signature), "推荐表.docx")
+    assert form == "recommendation"
+    assert (fields["recommender"], fields["filled_by"], fields["phone"], fields["date"]) == \
+        (recommender, "陈静", "025-86661234", "2020-09-11")
