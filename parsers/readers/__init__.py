@@ -8,7 +8,9 @@ Interface::
 Never raises for bad input: a corrupt, encrypted, truncated or unsupported file gives a
 Document with a Problem (document.unreadable / document.encrypted / document.scanned /
 document.cid_text / document.image / document.unsupported / document.timeout /
-converter.missing). One module per format, registered by name in :data:`READERS`.
+converter.missing / document.too_large). One module per format, registered by name in
+:data:`READERS`. What a reader returns is cut to the limits of :mod:`parsers.readers.limits`,
+so the form extractors after it do bounded work.
 
 Time limit: the reader runs in a daemon worker thread and ``read`` stops waiting after
 ``timeout`` seconds (document.timeout). Python cannot kill a thread, so a runaway pure-Python
@@ -24,6 +26,7 @@ from collections.abc import Callable
 
 from parsers.model import Document, Problem
 from parsers.readers import docx, office, ole, pdf, text, xls, xlsx
+from parsers.readers.limits import cap_document, package_problem
 
 Reader = Callable[[bytes, str, float], Document]
 
@@ -112,6 +115,8 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Documen
         reader = READERS.get(fmt)
     if reader is None:
         return _failed("document.unsupported", f"no reader for format {fmt!r}")
+    if fmt in ("docx", "xlsx") and (too_large := package_problem(data, fmt)) is not None:
+        return Document(problems=[too_large], text_trusted=False)
     doc = _with_timeout(lambda: reader(data, filename, timeout), timeout, fmt)
     doc.meta.setdefault("format", fmt)
-    return doc
+    return cap_document(doc)

@@ -6,6 +6,7 @@ Extractors parse numbers out of text, so the text must look like what a person t
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 
@@ -61,3 +62,57 @@ def trim_grid(grid: list[list[str]]) -> list[list[str]]:
     grid = [r + [""] * (width - len(r)) for r in grid]
     cols = [c for c in range(width) if any(r[c] for r in grid)]
     return [r[cols[0] : cols[-1] + 1] for r in grid]
+
+
+MAX_GRID_CELLS = 200_000  # a used range larger than this is compacted to its non-empty rows and columns
+_MERGE_FILL_BUDGET = 4 * MAX_GRID_CELLS  # overlapping merges (invalid, but possible) cannot multiply work
+
+Span = tuple[int, int, int, int]  # merged range: first row, first col, end row, end col (0-based, end exclusive)
+
+
+def sparse_grid(values: dict[tuple[int, int], str], merges: list[Span]) -> tuple[list[list[str]], str | None]:
+    """The sheet's trimmed grid built from its non-empty cells only, and a note when rows had to be left out.
+
+    A sheet's used range can be declared or implied far larger than its content (one stray cell at
+    XFD1048576, a whole column merged): a dense grid of it would be billions of positions. Within
+    :data:`MAX_GRID_CELLS` the grid is the plain used range (empty rows and columns inside kept, as
+    the layout is); beyond it, only rows and columns holding text are kept, merged ranges filling the
+    kept positions they cover.
+    """
+    text = {k: v for k, v in values.items() if v}
+    spans = [(s, values.get((s[0], s[1]), "")) for s in merges if s[2] > s[0] and s[3] > s[1]]
+    rows = {r for r, _ in text} | {r for s, t in spans if t for r in (s[0], s[2] - 1)}
+    cols = {c for _, c in text} | {c for s, t in spans if t for c in (s[1], s[3] - 1)}
+    if not rows:
+        return [], None
+    top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
+    note = None
+    if (bottom - top + 1) * (right - left + 1) <= MAX_GRID_CELLS:
+        row_at = list(range(top, bottom + 1))
+        col_at = list(range(left, right + 1))
+    else:
+        row_at = sorted({r for r, _ in text} | {s[0] for s, t in spans if t})
+        col_at = sorted({c for _, c in text} | {s[1] for s, t in spans if t})
+        if len(row_at) * len(col_at) > MAX_GRID_CELLS:
+            col_at = col_at[: min(len(col_at), 1000)]
+            row_at = row_at[: max(1, MAX_GRID_CELLS // len(col_at))]
+            note = f"used range {bottom + 1}×{right + 1}: only the first {len(row_at)} non-empty rows read"
+    ri = {r: i for i, r in enumerate(row_at)}
+    ci = {c: i for i, c in enumerate(col_at)}
+    grid = [["" for _ in col_at] for _ in row_at]
+    for (r, c), v in text.items():
+        if r in ri and c in ci:
+            grid[ri[r]][ci[c]] = v
+    budget = _MERGE_FILL_BUDGET
+    for (r0, c0, r1, c1), t in spans:
+        rs = row_at[bisect.bisect_left(row_at, r0): bisect.bisect_left(row_at, r1)]
+        cs = col_at[bisect.bisect_left(col_at, c0): bisect.bisect_left(col_at, c1)]
+        budget -= len(rs) * len(cs)
+        if budget < 0:
+            note = (note + "; " if note else "") + "too many merged cells"
+            break
+        for r in rs:
+            row = grid[ri[r]]
+            for c in cs:
+                row[ci[c]] = t
+    return trim_grid(grid), note

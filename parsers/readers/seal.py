@@ -26,6 +26,10 @@ SEAL_MAX_ASPECT = 1.8  # 45×30 mm oval is 1.5; a heading line is > 5
 # a ring alone of 3 cm at 2 pt ≈ 500. 300 keeps faint scans while a stray red word (< 150) stays out.
 SEAL_MIN_PIXELS = 300
 MAX_PAGES = 30  # seals are on the form pages at the front; long appendices need not be rendered
+# A page is rendered at most this large (A0 at 72 dpi is 8.0 Mpx, A4 0.5 Mpx): a PDF may declare a
+# 200-inch page, 207 Mpx at 72 dpi (2.2 GB of RSS). Larger pages are rendered smaller and their blobs
+# scaled back, so sizes stay in 72-dpi pixels.
+MAX_RENDER_PIXELS = 8_000_000
 
 _HIGH = [255 if v > 180 else 0 for v in range(256)]
 _LOW = [255 if v < 90 else 0 for v in range(256)]
@@ -101,12 +105,21 @@ def page_blobs(data: bytes, dpi: int = DPI, max_pages: int = MAX_PAGES) -> list[
         for i in range(min(len(pdf), max_pages)):
             page = pdf[i]
             try:
-                pages.append(red_blobs(red_mask(page.render(scale=dpi / 72).to_pil())))
+                scale = dpi / 72
+                w, h = page.get_size()
+                shrink = min(1.0, (MAX_RENDER_PIXELS / max(w * h * scale * scale, 1.0)) ** 0.5)
+                blobs = red_blobs(red_mask(page.render(scale=scale * shrink).to_pil()))
+                pages.append(blobs if shrink == 1.0 else [_scaled(b, 1 / shrink) for b in blobs])
             finally:
                 page.close()
         return pages
     finally:
         pdf.close()
+
+
+def _scaled(blob: Blob, f: float) -> Blob:
+    x0, y0, x1, y1 = blob.box
+    return Blob((round(x0 * f), round(y0 * f), round(x1 * f), round(y1 * f)), round(blob.pixels * f * f))
 
 
 def seal_detected(data: bytes) -> tuple[bool, list[int]]:

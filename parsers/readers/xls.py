@@ -11,7 +11,7 @@ import io
 import xlrd
 
 from parsers.model import Block, Document, Problem, Table
-from parsers.readers.cells import date_text, is_percent_format, number_text, percent_text, trim_grid
+from parsers.readers.cells import date_text, is_percent_format, number_text, percent_text, sparse_grid
 
 
 class Encrypted(Exception):
@@ -44,13 +44,16 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
                         text_trusted=False)
     blocks: list[Block] = []
     sheets: list[str] = []
+    problems: list[Problem] = []
     for sheet in book.sheets():
         sheets.append(sheet.name)
-        grid = _sheet_grid(book, sheet)
+        grid, note = _sheet_grid(book, sheet)
+        if note:
+            problems.append(Problem("document.too_large", f"xls: sheet {sheet.name}: {note}"))
         if grid:
             blocks.append(sheet.name)
             blocks.append(Table(grid=grid))
-    return Document(blocks=blocks, meta={"sheets": sheets})
+    return Document(blocks=blocks, problems=problems, meta={"sheets": sheets})
 
 
 def _is_percent(book: xlrd.Book, sheet, r: int, c: int) -> bool:
@@ -82,14 +85,16 @@ def _text(book: xlrd.Book, sheet, r: int, c: int) -> str:
     return str(value).strip()
 
 
-def _sheet_grid(book: xlrd.Book, sheet) -> list[list[str]]:
-    rows, cols = sheet.nrows, sheet.ncols
-    grid = [[_text(book, sheet, r, c) if c < sheet.row_len(r) else "" for c in range(cols)] for r in range(rows)]
-    for rlo, rhi, clo, chi in sheet.merged_cells:
-        if rlo >= rows or clo >= cols:
-            continue
-        text = grid[rlo][clo]
-        for r in range(rlo, min(rhi, rows)):
-            for c in range(clo, min(chi, cols)):
-                grid[r][c] = text
-    return trim_grid(grid)
+_EMPTY = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+
+
+def _sheet_grid(book: xlrd.Book, sheet) -> tuple[list[list[str]], str | None]:
+    """From the non-empty cells only (see :func:`cells.sparse_grid`): 65,536 × 256 blank-but-formatted
+    cells must not become a dense grid."""
+    values: dict[tuple[int, int], str] = {}
+    for r in range(sheet.nrows):
+        for c, kind in enumerate(sheet.row_types(r)):
+            if kind not in _EMPTY and (text := _text(book, sheet, r, c)):
+                values[(r, c)] = text
+    merges = [(rlo, clo, min(rhi, sheet.nrows), min(chi, sheet.ncols)) for rlo, rhi, clo, chi in sheet.merged_cells]
+    return sparse_grid(values, merges)
