@@ -23,7 +23,7 @@ KNOWN_PROBLEMS = (
     "document.timeout", "document.unsupported", "converter.missing", "document.empty", "archive.too_large",
     "archive.bomb", "archive.too_many", "archive.too_deep", "archive.encrypted", "archive.corrupt",
     "archive.unsafe_name", "message.malformed", "document.manual_review", "document.no_fields",
-    "document.unrecognised", "document.tnef", "message.download_link",
+    "document.unrecognised", "document.tnef", "message.download_link", "document.too_large",
 )
 MESSAGE_PLACEHOLDERS = ("filename", "form_name", "detail", "id", "received", "deadline", "group", "copy_name")
 
