@@ -9,9 +9,11 @@ fields without re-reading any file.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from intake.contract import CONTAINER_FORMATS, CheckResult, DocumentResult, MessageInfo, status_of
 from intake.unpack import Limits, Part, Unpacked, unpack_message
@@ -19,6 +21,30 @@ from intake.unpack.types import NOTICE_ONLY
 from parsers import forms, readers
 from parsers.model import Document, Problem
 from rules import Campaign, evaluate
+
+T = TypeVar("T")
+
+
+def bounded(fn: Callable[[], T], seconds: float, what: str) -> T:
+    """``fn()`` in a daemon thread, given up after ``seconds`` (TimeoutError): the readers' time limit
+    does not cover classification and extraction, and a document that reads in time can still make
+    an extractor slow. A daemon thread never keeps ``intake check`` alive at exit."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the caller below
+            box["error"] = e
+
+    worker = threading.Thread(target=run, name=f"bounded-{what}", daemon=True)
+    worker.start()
+    worker.join(seconds if seconds and seconds > 0 else None)
+    if worker.is_alive():
+        raise TimeoutError(f"{what}: not done within {seconds:g}s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
 
 
 @dataclass
@@ -53,10 +79,22 @@ def read_part(part: Part, read_timeout: float = 60.0) -> DocumentResult:
     if doc is not None:
         result.problems.extend(doc.problems)
         result.text_trusted = doc.text_trusted
-    result.form = forms.classify(doc, part.filename, part.format)
+    try:
+        result.form = bounded(lambda: forms.classify(doc, part.filename, part.format), read_timeout, "classify")
+    except TimeoutError as e:
+        result.form = "unknown"
+        result.problems.append(Problem("document.timeout", str(e)))
+        return result
+    except Exception as e:
+        result.form = "unknown"
+        result.problems.append(Problem("document.unreadable", f"classify {type(e).__name__}: {e}"))
+        return result
     if doc is not None and result.form != "unknown":
+        form = result.form
         try:
-            result.fields = forms.extract(result.form, doc, part.format)
+            result.fields = bounded(lambda: forms.extract(form, doc, part.format), read_timeout, "extract")
+        except TimeoutError as e:
+            result.problems.append(Problem("document.timeout", str(e)))
         except Exception as e:
             result.problems.append(Problem("document.unreadable", f"extract {type(e).__name__}: {e}"))
     return result

@@ -98,6 +98,7 @@ class LabelSet:
         self._normed = {norm_label(a) for a, _ in pairs}
         self._key_of = {norm_label(a): k for a, k in pairs if k}
         self._suffixes = sorted(self._key_of, key=len, reverse=True)
+        self._memo: dict[tuple[str, bool], list[Hit]] = {}  # every label is looked up in every cell
 
     def whole_key(self, text: str) -> str | None:
         """The key when the whole text is one label: an alias as written, or a compound label
@@ -129,6 +130,17 @@ class LabelSet:
         return t.endswith((":", "：")) and len(t) <= 16 and not re.search(r"\d", t)
 
     def hits(self, text: str, start_only: bool = False) -> list[Hit]:
+        """Label occurrences (see :meth:`_find_hits`), memoised: each field's lookup scans every cell, so
+        a cell is asked about once per field; the memo makes that one regex pass per distinct text."""
+        found = self._memo.get((text, start_only))
+        if found is None:
+            found = self._find_hits(text, start_only)
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            self._memo[(text, start_only)] = found
+        return list(found)
+
+    def _find_hits(self, text: str, start_only: bool = False) -> list[Hit]:
         """Label occurrences: at the start of the text, or after a separator and with a colon.
 
         A label in the middle of a line needs its colon (``联系人：张三 手机：138…``), so that
