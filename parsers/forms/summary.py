@@ -57,9 +57,15 @@ def char_count(doc: Document) -> int:
     return sum(len(s) for s in counted)
 
 
+# White space around a heading's 、 is layout (Word's tab after an automatic number, a PDF's gap),
+# not the writer's text: "三 、存在问题" and "一、 基本情况" are "三、存在问题" and "一、基本情况".
+_MARKER_GAP = re.compile(r"^([一二三四五六七八九十]+)\s*([、.．])\s*")
+
+
 def sections(doc: Document) -> list[str]:
-    """Top-level headings as written (``一、基本情况``); a heading run into its first sentence is cut
-    at the first full stop or colon; a longer line is prose that happens to start with 一、."""
+    """Top-level headings as written (``一、基本情况``), the gap after the number closed; a heading
+    run into its first sentence is cut at the first full stop or colon; a longer line is prose
+    that happens to start with 一、."""
     out: list[str] = []
     for p in doc.paragraphs:
         for line in p.splitlines():
@@ -71,7 +77,7 @@ def sections(doc: Document) -> list[str]:
                 h = h[: m.start()]
             if len(h) > _HEADING_MAX:
                 continue
-            h = h.rstrip("。：:；; \u3000")
+            h = _MARKER_GAP.sub(r"\1\2", h.rstrip("。：:；; \u3000"))
             if h and h not in out:
                 out.append(h)
     return out

@@ -24,7 +24,7 @@ def test_summary_sections_count_and_recommender():
         "四、 下一步工作打算",
     )
     assert f["recommender"] == "江苏省质量协会"
-    assert f["sections"] == ["一、基本情况", "二、推进经验和做法", "三 、存在问题及改进方向", "四、 下一步工作打算"]
+    assert f["sections"] == ["一、基本情况", "二、推进经验和做法", "三、存在问题及改进方向", "四、下一步工作打算"]
     assert f["char_count"] == 6 + 10 + 9 + 19 + 8 + 11 + 9
 
 

@@ -161,9 +161,8 @@ def build_all() -> list[B.Case]:
                 "benefit_year": 86000, "achievement_rate": 62.5, "meeting_held": False}),
         B.Case("doc_from_html", "2020申报表.doc", "doc", d_app, "application", dict(B.APP)),
         B.Case("wps_same_bytes", "申报表.wps", "wps", d_app, "application", dict(B.APP)),
-        # the PDF shows Word's tab after the list number as a gap; sections keep text as shown
-        replace(summary, name="pdf_summary_numbered", filename="2020年QC活动总结.pdf", fmt="pdf", data=p_summary,
-                fields=dict(summary.fields, sections=[s.replace("、", "、 ") for s in B.SUMMARY_SECTIONS])),
+        # the PDF shows Word's tab after the list number as a gap: layout, closed in the headings
+        replace(summary, name="pdf_summary_numbered", filename="2020年QC活动总结.pdf", fmt="pdf", data=p_summary),
         replace(summary, name="doc_summary_numbered", filename="2020年QC活动总结-江苏省质协.doc", fmt="doc",
                 data=d_summary),
         B.Case("jpg_photo", "活动照片1.jpg", "image", _jpg(), "evidence", {}),
