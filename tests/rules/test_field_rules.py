@@ -49,6 +49,7 @@ CASES = {
     "application.postcode.format": (A(postcode="21004"), "postcode", "21004"),
     "application.seal.missing": (A(0, "pdf", seal_detected=False), "seal_detected", "公章"),
     "summary.char_count.min": (S(char_count=1900), "char_count", "1900"),
+    "summary.sections.none": (S(sections=[]), "sections", "一级标题"),
     "summary.sections.basic": (S(sections=["二、推进经验和做法", "三、存在问题及改进方向"]), "sections", "基本情况"),
     "summary.sections.experience": (S(sections=["一、基本情况", "三、存在问题及改进方向"]), "sections", "推进经验"),
     "summary.sections.problems": (S(sections=["一、基本情况", "二、推进经验和做法"]), "sections", "存在问题"),

@@ -27,3 +27,4 @@ def test_every_rule_id_is_in_the_readme() -> None:
         if f"`{wildcard}`" not in text:
             missing.append(rule_id)
     assert not missing, f"rule ids not in README.md: {missing}"
+

@@ -97,14 +97,18 @@ def test_recommender_only_in_the_subject(files, campaign):
 def test_summary_without_headings(files, campaign):
     """A summary written as one long paragraph has none of the three parts the notice asks for.
 
-    Decision: the rules stay silent on sections when no heading was found at all (a layout the
-    extractor cannot see must not produce three false errors); the long text is counted.
+    Decision: no section errors when no heading was found at all (a layout the extractor cannot
+    see must not produce three false errors), but one warning asks the unit to check; the long
+    text is counted.
     """
     r = check(campaign, submission(files, summary=("附件2 工作总结.docx", files["summary_one_para"])))
     s = doc(r, "附件2 工作总结.docx")
     assert s["form"] == "summary" and s["fields"]["sections"] == []
     assert s["fields"]["char_count"] >= 3000
     assert not any(f["rule"].startswith("summary.sections") and f["severity"] == "error" for f in r["findings"])
+    none = [f for f in r["findings"] if f["rule"] == "summary.sections.none"]
+    assert [(f["severity"], f["form"], f["field"], f["document"]) for f in none] == [
+        ("warning", "summary", "sections", "附件2 工作总结.docx")]
 
 
 def test_report_only_as_pdf(files, campaign):
