@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
+
+from parsers.model import Block, Document, Problem, Table
 
 
 def number_text(value: float | int) -> str:
@@ -116,3 +119,20 @@ def sparse_grid(values: dict[tuple[int, int], str], merges: list[Span]) -> tuple
             for c in cs:
                 row[ci[c]] = t
     return trim_grid(grid), note
+
+
+def sheets_document(fmt: str, sheets: Iterable[tuple[str, list[list[str]], str | None]],
+                    problems: list[Problem] | None = None) -> Document:
+    """One Document from a workbook's sheets, the same for .xlsx and .xls: each non-empty sheet is
+    its title then its table; a sheet cut to the limits adds ``document.too_large``."""
+    blocks: list[Block] = []
+    names: list[str] = []
+    problems = list(problems or [])
+    for name, grid, note in sheets:
+        names.append(name)
+        if note:
+            problems.append(Problem("document.too_large", f"{fmt}: sheet {name}: {note}"))
+        if grid:
+            blocks.append(name)
+            blocks.append(Table(grid=grid))
+    return Document(blocks=blocks, problems=problems, meta={"sheets": names})

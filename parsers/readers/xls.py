@@ -10,8 +10,15 @@ import io
 
 import xlrd
 
-from parsers.model import Block, Document, Problem, Table
-from parsers.readers.cells import date_text, is_percent_format, number_text, percent_text, sparse_grid
+from parsers.model import Document, Problem
+from parsers.readers.cells import (
+    date_text,
+    is_percent_format,
+    number_text,
+    percent_text,
+    sheets_document,
+    sparse_grid,
+)
 
 
 class Encrypted(Exception):
@@ -42,18 +49,7 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     except Exception as e:
         return Document(problems=[Problem("document.unreadable", f"xls: {type(e).__name__}: {e}")],
                         text_trusted=False)
-    blocks: list[Block] = []
-    sheets: list[str] = []
-    problems: list[Problem] = []
-    for sheet in book.sheets():
-        sheets.append(sheet.name)
-        grid, note = _sheet_grid(book, sheet)
-        if note:
-            problems.append(Problem("document.too_large", f"xls: sheet {sheet.name}: {note}"))
-        if grid:
-            blocks.append(sheet.name)
-            blocks.append(Table(grid=grid))
-    return Document(blocks=blocks, problems=problems, meta={"sheets": sheets})
+    return sheets_document("xls", ((sheet.name, *_sheet_grid(book, sheet)) for sheet in book.sheets()))
 
 
 def _is_percent(book: xlrd.Book, sheet, r: int, c: int) -> bool:

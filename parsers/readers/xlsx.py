@@ -16,8 +16,15 @@ import zipfile
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from parsers.model import Block, Document, Problem, Table
-from parsers.readers.cells import date_text, is_percent_format, number_text, percent_text, sparse_grid
+from parsers.model import Document, Problem
+from parsers.readers.cells import (
+    date_text,
+    is_percent_format,
+    number_text,
+    percent_text,
+    sheets_document,
+    sparse_grid,
+)
 
 # Excel templates with dropdowns or conditional formats make openpyxl warn on every load.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\..*)?")
@@ -34,17 +41,8 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
         return Document(problems=[Problem("document.unreadable", f"xlsx: {type(e).__name__}: {e}")],
                         text_trusted=False)
     formulas = _formula_workbook(data)
-    blocks: list[Block] = []
-    sheets: list[str] = []
-    for ws in wb.worksheets:
-        grid, note = _sheet_grid(ws, formulas[ws.title] if formulas is not None else None)
-        sheets.append(ws.title)
-        if note:
-            problems.append(Problem("document.too_large", f"xlsx: sheet {ws.title}: {note}"))
-        if grid:
-            blocks.append(ws.title)
-            blocks.append(Table(grid=grid))
-    return Document(blocks=blocks, problems=problems, meta={"sheets": sheets})
+    return sheets_document("xlsx", ((ws.title, *_sheet_grid(ws, formulas[ws.title] if formulas is not None else None))
+                                    for ws in wb.worksheets), problems)
 
 
 _MERGE = re.compile(rb'(<(?:\w+:)?mergeCell\b[^>]*?\bref=")([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"')
