@@ -18,13 +18,13 @@ from sqlmodel import Session, col, func, select
 
 from intake.config import Config
 from intake.ledger import Document, FindingRow, Message, Outbox, Unit
+from intake.receipt import FORM_NAMES, STATUS_TEXT
 
 TZ = ZoneInfo("Asia/Shanghai")
-STATUS_ZH = {"complete": "材料齐全", "incomplete": "材料不全", "late": "逾期", None: "—"}
+STATUS_ZH: dict[str | None, str] = {**STATUS_TEXT, None: "—"}
 STATE_ZH = {"stored": "待处理", "processed": "已处理", "failed": "处理失败"}
 RECEIPT_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-FORM_ZH = {"application": "申报表", "report": "成果报告", "evidence": "证实性材料", "summary": "工作总结",
-           "statistics": "统计表", "recommendation": "推荐表", "review": "评审汇总表", "unknown": "未识别"}
+FORM_ZH = {**FORM_NAMES, "unknown": "未识别"}  # the receipt's names, so staff and units read the same words
 KEY_FIELDS = {  # the few values that identify a document at a glance
     "application": ("company", "group_name", "topic"),
     "summary": ("recommender", "char_count"),
