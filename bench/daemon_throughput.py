@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from intake.config import Config  # noqa: E402
-from intake.daemon import Daemon  # noqa: E402
+from intake.run.daemon import Daemon  # noqa: E402
 from tests.fixtures.mail import build_message  # noqa: E402
 from tests.servers.certs import make_cert  # noqa: E402
 from tests.servers.dovecot import start_dovecot, stop_dovecot, unavailable_reason  # noqa: E402

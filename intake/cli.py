@@ -65,7 +65,7 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
-        from intake.views import print_result
+        from intake.staff.views import print_result
 
         print_result(result.to_json())
 
@@ -76,9 +76,11 @@ def run(
     config: ConfigOpt = None,
 ) -> None:
     """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT."""
-    from intake.daemon import run as run_daemon
+    from intake.run.daemon import run as run_daemon
 
-    run_daemon(_config(config), once=once)
+    if not run_daemon(_config(config), once=once):
+        typer.echo("the mailbox poll failed (see the log above and `intake status`)", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -89,7 +91,7 @@ def ledger(
     config: ConfigOpt = None,
 ) -> None:
     """List the messages in the ledger with their status (--units: the units; --review: manual review)."""
-    from intake.views import ledger_view, review_view, units_view
+    from intake.staff.views import ledger_view, review_view, units_view
 
     view = review_view if review else units_view if units else ledger_view
     view(_config(config), as_json)
@@ -101,7 +103,7 @@ def show(
     config: ConfigOpt = None,
 ) -> None:
     """Show one message: documents, fields, findings, receipt."""
-    from intake.views import show_view
+    from intake.staff.views import show_view
 
     if not show_view(_config(config), message_id):
         raise typer.Exit(1)
@@ -127,9 +129,9 @@ def reprocess(
     config: ConfigOpt = None,
 ) -> None:
     """Re-check stored messages with the current rule file (or re-read them) and report changes."""
-    from intake.daemon import setup_logging
-    from intake.reprocess import print_report
-    from intake.reprocess import reprocess as run_reprocess
+    from intake.record.reprocess import print_report
+    from intake.record.reprocess import reprocess as run_reprocess
+    from intake.run.daemon import setup_logging
 
     setup_logging()
     print_report(run_reprocess(_config(config), reparse=reparse, failed_only=failed_only))
@@ -141,7 +143,7 @@ def outbox(
     config: ConfigOpt = None,
 ) -> None:
     """List receipts that could not be delivered; --retry queues them again (e.g. after a password fix)."""
-    from intake.views import outbox_view
+    from intake.staff.views import outbox_view
 
     outbox_view(_config(config), retry)
 

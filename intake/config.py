@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from intake.unpack.types import Limits
+from intake.workers import WorkerLimits
 
 
 class ConfigError(ValueError):
@@ -106,6 +107,18 @@ class LimitsConfig:
 
 
 @dataclass
+class WorkersConfig:
+    """The killable reading processes (intake/workers.py)."""
+
+    processes: int = 0  # reading processes; 0 = one per core
+    memory_mb: int = 2048  # address-space limit of each (RLIMIT_AS); 0 = none
+    message_budget_seconds: float = 300.0  # all documents of one message together
+
+    def to_limits(self, read_timeout: float) -> WorkerLimits:
+        return WorkerLimits(self.processes, read_timeout, self.memory_mb, self.message_budget_seconds)
+
+
+@dataclass
 class Config:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -113,6 +126,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     reply: ReplyConfig = field(default_factory=ReplyConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths are relative to the config file
 
     def path(self, p: str) -> Path:
@@ -136,6 +150,15 @@ class Config:
     def rules_path(self) -> Path | None:
         return self.path(self.campaign.rules) if self.campaign.rules else None
 
+
+#: Numbers that must be above zero: a zero interval or limit would spin, refuse everything or never end.
+POSITIVE = frozenset({
+    "schedule.poll_seconds", "schedule.outbox_seconds", "source.imap.timeout", "reply.smtp.timeout",
+    "reply.max_per_sender_per_hour", "reply.max_attempts", "limits.max_part_bytes", "limits.max_total_bytes",
+    "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",
+    "workers.message_budget_seconds",
+})
+PORTS = frozenset({"source.imap.port", "reply.smtp.port"})
 
 CHOICES = {
     "source.kind": ("folder", "imap"),
@@ -168,11 +191,11 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
         elif typ is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{key}: expected an integer, got {value!r}")
-            kwargs[f.name] = value
+            kwargs[f.name] = _in_range(key, value)
         elif typ is float:
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"{key}: expected a non-negative number, got {value!r}")
-            kwargs[f.name] = float(value)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{key}: expected a number, got {value!r}")
+            kwargs[f.name] = float(_in_range(key, value))
         else:
             if not isinstance(value, str):
                 raise ConfigError(f"{key}: expected a string, got {value!r}")
@@ -180,6 +203,19 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
                 raise ConfigError(f"{key}: expected one of {', '.join(CHOICES[key])}, got {value!r}")
             kwargs[f.name] = value
     return cls(**kwargs)
+
+
+def _in_range(key: str, value: int | float) -> int | float:
+    """Refuse negative numbers everywhere, zero where it makes no sense, ports outside 1–65535."""
+    if key in PORTS:
+        if not 1 <= value <= 65535:
+            raise ConfigError(f"{key}: expected a port number 1–65535, got {value!r}")
+    elif key in POSITIVE:
+        if value <= 0:
+            raise ConfigError(f"{key}: expected a number above zero, got {value!r}")
+    elif value < 0:
+        raise ConfigError(f"{key}: expected zero or more, got {value!r}")
+    return value
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -195,6 +231,10 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{p}: not valid TOML: {e}") from e
     cfg = _build(Config, data, "")
     cfg.base_dir = p.resolve().parent
+    # CA files are named relative to the config file, like every other path in it
+    for tls in (cfg.source.imap, cfg.reply.smtp):
+        if tls.ca_file:
+            tls.ca_file = str(cfg.path(tls.ca_file))
     validate(cfg)
     return cfg
 
@@ -209,8 +249,6 @@ def validate(cfg: Config) -> None:
             raise ConfigError("source.imap.move_to: required when source.imap.after = 'move'")
     if cfg.reply.transport == "smtp" and not cfg.reply.smtp.host:
         raise ConfigError("reply.smtp.host: required when reply.transport = 'smtp'")
-    if cfg.schedule.poll_seconds <= 0:
-        raise ConfigError("schedule.poll_seconds: expected a positive number")
 
 
 def secret(env_name: str, what: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.contract import DocumentResult
+from parsers.result import DocumentResult
 
 WORD_FORMATS = ("docx", "doc", "wps")
 PDF_FORMATS = ("pdf", "image")

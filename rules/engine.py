@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from intake.contract import DocumentResult, Finding
 from parsers.model import Problem
+from parsers.result import DocumentResult
 from rules.campaign import Campaign, Rule
 from rules.copies import copy_of
 from rules.cross import CHECKS
+from rules.findings import Finding
 from rules.groups import groups_of
 from rules.kinds import KINDS
 from rules.paths import Located, is_empty, leaf, quote, values_at

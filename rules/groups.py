@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.contract import DocumentResult
+from parsers.result import DocumentResult
 from rules.names import loose_key, mentions
 from rules.paths import is_empty
 

@@ -9,9 +9,10 @@ group they belong to, so a per-group warning would mostly guess).
 
 from __future__ import annotations
 
-from intake.contract import DocumentResult, Finding
+from parsers.result import DocumentResult
 from rules.campaign import Campaign
 from rules.copies import copy_of
+from rules.findings import Finding
 from rules.groups import Group, assign, groups_of
 
 

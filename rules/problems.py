@@ -8,10 +8,11 @@ and its fields are read from the Word copy. Unknown problem ids use ``problem.un
 
 from __future__ import annotations
 
-from intake.contract import DocumentResult, Finding
 from parsers.model import Problem
+from parsers.result import DocumentResult
 from rules.campaign import Campaign
 from rules.copies import copy_of
+from rules.findings import Finding
 
 # Problems that mean the document's text cannot be used (so it gets no field rules)
 UNTRUSTED = ("document.scanned", "document.cid_text", "document.image")

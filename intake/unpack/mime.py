@@ -2,20 +2,16 @@
 
 mail-parser does the parsing and the defect list; names, subject and sender are then decoded
 again from the raw header bytes (:mod:`intake.unpack.names`) because mail-parser drops bytes it
-cannot decode. Containers (zip/rar/7z, attached messages) are expanded by
+cannot decode. Workarounds for broken mail live in :mod:`intake.unpack.repairs`. Containers (zip/rar/7z, attached messages) are expanded by
 :class:`intake.unpack.collect.Collector`, which calls back into :func:`walk` for messages.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email
 import email.message
 import html
-import quopri
 import re
-from collections import Counter
 from email.utils import getaddresses
 
 import mailparser
@@ -31,6 +27,13 @@ from intake.unpack.names import (
     header_param,
     main_value,
     wire_text,
+)
+from intake.unpack.repairs import (
+    decoded_payload,
+    message_bytes,
+    split_failed,
+    truncated,
+    with_guessed_boundary,
 )
 from intake.unpack.sniff import sniff
 from intake.unpack.types import Limits, Part, Unpacked
@@ -70,12 +73,12 @@ def _parse(raw: bytes) -> tuple[Message, list[str]]:
 def _unpack(raw: bytes, limits: Limits) -> Unpacked:
     msg, defects = _parse(raw)
     problems: list[Problem] = []
-    if _split_failed(msg):
-        fixed = _with_guessed_boundary(raw)
+    if split_failed(msg):
+        fixed = with_guessed_boundary(raw)
         if fixed is not None:
             defects.append("boundary 缺失或不符，已按正文中的分隔行恢复")
             msg = email.message_from_bytes(fixed)
-        if _split_failed(msg):
+        if split_failed(msg):
             problems.append(Problem("message.malformed", "邮件声明为多部分但无法拆分（缺少或错误的 boundary），附件无法取出"))
     headers = [(name, decode_header(value)) for name, value in msg.raw_items()]
     known = {n.lower() for n, _ in headers} & {"from", "to", "subject", "date", "message-id", "received"}
@@ -103,7 +106,7 @@ def _unpack(raw: bytes, limits: Limits) -> Unpacked:
     links = download_links([t for _, t in body_parts])
     if links:
         problems.append(Problem("message.download_link", "正文中的下载链接：" + "；".join(links[:5])))
-    if _truncated(msg):
+    if truncated(msg):
         problems.append(Problem("message.malformed", "邮件不完整（最后一个部分被截断），请重新发送"))
     return unpacked
 
@@ -139,7 +142,7 @@ def walk(
     if related and _body_resource(node, disposition):
         return  # the logo or pasted picture of an HTML body (Outlook signatures): not an attachment
     if ctype in _ATTACHED or (node.is_multipart() and node.get_content_maintype() == "message"):
-        data = _message_bytes(node)
+        data = message_bytes(node)
         if not filename:
             filename = _subject_name(node)
         _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
@@ -151,7 +154,7 @@ def walk(
             return
         if node.get_content_maintype() not in ("application", "audio", "video") and disposition != "attachment":
             return  # unnamed inline images of an HTML body, delivery reports ...
-    data = _payload(node)
+    data = decoded_payload(node)
     if not filename:
         filename = _unnamed(data, ctype, len(collector.parts) + 1)
     _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
@@ -184,72 +187,6 @@ def _open_attached(part: Part, collector: Collector) -> None:
     """Collector callback: walk an attached message (MIME part or .eml inside an archive)."""
     inner = email.message_from_bytes(part.data)
     walk(inner, part, part.depth + 1, collector, None, part.problems)
-
-
-def _split_failed(msg: Message) -> bool:
-    """Declared multipart, but the parser found no parts (missing or wrong boundary)."""
-    if msg.get_content_maintype() != "multipart":
-        return False
-    payload = msg.get_payload()
-    return not isinstance(payload, list) or not payload
-
-
-def _with_guessed_boundary(raw: bytes) -> bytes | None:
-    """Recover a multipart whose boundary parameter is missing or wrong: take the ``--token`` line
-    that repeats in the body and write it into the top-level Content-Type."""
-    m = re.search(rb"\r?\n\r?\n", raw)
-    if not m:
-        return None
-    head, body = raw[: m.start()], raw[m.start() :]
-    found = Counter(re.findall(rb"(?m)^--([!-~]{1,70}?)(?:--)?[ \t]*\r?$", body))
-    if not found:
-        return None
-    token, count = found.most_common(1)[0]
-    if count < 2:
-        return None
-    ct = re.search(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", head)
-    if not ct:
-        return None
-    value = re.sub(rb'(?i);\s*boundary=("[^"]*"|[^;\s]*)', b"", ct.group(0))
-    new_ct = value + b'; boundary="' + token.replace(b'"', b"") + b'"'
-    return head[: ct.start()] + new_ct + head[ct.end() :] + body
-
-
-def _truncated(msg: Message) -> bool:
-    """Closing boundary missing *and* a base64 part ending badly: the message was cut off in transit
-    (a missing closing boundary alone is a harmless client quirk)."""
-    names = {type(d).__name__ for d in msg.defects}
-    if "CloseBoundaryNotFoundDefect" not in names:
-        return False
-    payload = msg.get_payload()
-    if not isinstance(payload, list) or not payload:
-        return False
-    last = payload[-1]
-    if not isinstance(last, Message) or last.is_multipart():
-        return False
-    try:
-        last.get_payload(decode=True)
-    except Exception:
-        return True
-    if any("Base64" in type(d).__name__ for d in last.defects):
-        return True
-    return _cut_base64(last)
-
-
-def _cut_base64(part: Message) -> bool:
-    """The last part ends where its file cannot end: a zip (docx/xlsx/zip) without its central
-    directory, a PDF without ``%%EOF``, or a base64 body whose last line is as long as the ones
-    before it and unpadded (encoders end on a short or padded line unless the length fits exactly)."""
-    data = _payload(part)
-    if data.startswith(b"PK\x03\x04") and b"PK\x05\x06" not in data[-65600:]:
-        return True
-    if data.startswith(b"%PDF-") and b"%%EOF" not in data[-4096:]:
-        return True
-    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
-        return False
-    payload = part.get_payload()
-    lines = [ln.strip() for ln in payload.splitlines() if ln.strip()] if isinstance(payload, str) else []
-    return len(lines) >= 2 and len(lines[-1]) == len(lines[-2]) and not lines[-1].endswith("=")
 
 
 def raw_headers(msg: Message, name: str) -> list[str]:
@@ -296,61 +233,6 @@ def _addresses(msg: Message, header: str) -> list[str]:
     return [a.strip().lower() for _, a in getaddresses(values) if a and "@" in a]
 
 
-_MAGICS = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c",
-           b"\x89PNG", b"\xff\xd8\xff", b"\x78\x9f\x3e\x22")
-_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
-
-
-def _payload(node: Message) -> bytes:
-    """The decoded bytes of a leaf part, trusting the bytes over a wrong Content-Transfer-Encoding:
-    base64 text labelled 7bit/8bit (some web forms and scripts) is decoded, and raw binary labelled
-    base64 is kept as it is, when that is what turns it into a recognisable file."""
-    raw = node.get_payload()
-    wire = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-    cte = str(node.get("Content-Transfer-Encoding", "") or "").strip().lower()
-    if cte == "base64" and wire.lstrip().startswith(_MAGICS):
-        return wire.lstrip()
-    try:
-        data = node.get_payload(decode=True)
-    except Exception:
-        data = None
-    if not isinstance(data, bytes):
-        return wire
-    if cte in ("", "7bit", "8bit", "binary") and len(wire) >= 64 and _BASE64_TEXT.fullmatch(wire):
-        try:
-            decoded = base64.b64decode(re.sub(rb"\s+", b"", wire) + b"==", validate=False)
-        except (binascii.Error, ValueError):
-            decoded = b""
-        if decoded.startswith(_MAGICS):
-            return decoded
-    return data
-
-
-def _message_bytes(node: Message) -> bytes:
-    payload = node.get_payload()
-    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        try:
-            data = payload[0].as_bytes()
-        except Exception:
-            data = bytes(str(payload[0]), "utf-8", "surrogateescape")
-        return _undo_cte(data, str(node.get("Content-Transfer-Encoding", "") or "").strip().lower())
-    return _payload(node)
-
-
-def _undo_cte(data: bytes, cte: str) -> bytes:
-    """An attached message the sender's client base64- or QP-encoded (RFC 2046 forbids it, some
-    webmail does it anyway): the parser took the encoded text for the message, so decode it."""
-    try:
-        # a label over plain message bytes is wrong, not the bytes: decode only what is encoded
-        if cte == "base64" and not re.match(rb"\s*[!-9;-~]+:", data):
-            return base64.b64decode(re.sub(rb"\s+", b"", data) + b"==", validate=False)
-        if cte == "quoted-printable" and (b"=3D" in data or b"=0D" in data):
-            return quopri.decodestring(data)
-    except (binascii.Error, ValueError):
-        pass
-    return data
-
-
 def _subject_name(node: Message) -> str:
     """File name of an attached message with none: its subject + ``.eml``, as mail clients show it."""
     payload = node.get_payload()
@@ -370,7 +252,7 @@ def _unnamed(data: bytes, ctype: str, n: int) -> str:
 def _text(node: Message) -> str:
     ct = raw_header(node, "Content-Type")
     charset = header_param(ct, "charset") if ct is not None else None
-    return decode_bytes(_payload(node), charset)
+    return decode_bytes(decoded_payload(node), charset)
 
 
 def _body(parts: list[tuple[str, str]]) -> str:

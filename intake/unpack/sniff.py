@@ -13,8 +13,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from intake.unpack.cfb import excel_encrypted, open_cfb, word_encrypted
 from parsers.model import Problem
+from parsers.readers import ole
 
 _EXT_FORMAT = {
     "docx": "docx", "docm": "docx", "doc": "doc", "dot": "doc", "xlsx": "xlsx", "xlsm": "xlsx", "xls": "xls",
@@ -112,19 +112,18 @@ def _zip_kind(data: bytes) -> str:
 
 
 def _ole_kind(data: bytes, ext: str) -> Sniffed:
-    cfb = open_cfb(data)
-    if cfb is None:
+    info = ole.inspect(data)
+    if info is None:
         return Sniffed(_EXT_FORMAT.get(ext, "other") if ext in ("doc", "xls", "wps", "et") else "other")
-    names = {n.lower() for n in cfb.stream_names}
-    if "encryptedpackage" in names:
+    if info.kind == "encrypted_ooxml":
         fmt = {"doc": "docx", "docx": "docx", "wps": "docx", "xls": "xlsx", "xlsx": "xlsx", "et": "xlsx"}
         return Sniffed(fmt.get(ext, "other"), [Problem("document.encrypted", "加密的 Office 文档（需要密码才能打开）")])
-    if "worddocument" in names:
-        fmt = "wps" if ext == "wps" else "doc"
-        return Sniffed(fmt, [Problem("document.encrypted", "加密的 Word 文档")] if word_encrypted(cfb) else [])
-    if "workbook" in names or "book" in names:
+    if info.kind == "excel":
         fmt = "et" if ext == "et" else "xls"
-        return Sniffed(fmt, [Problem("document.encrypted", "加密的 Excel 文档")] if excel_encrypted(cfb) else [])
+        return Sniffed(fmt, [Problem("document.encrypted", "加密的 Excel 文档")] if info.encrypted else [])
+    if info.kind == "word":
+        fmt = "wps" if ext == "wps" else "doc"
+        return Sniffed(fmt, [Problem("document.encrypted", "加密的 Word 文档")] if info.encrypted else [])
     return Sniffed(ext if ext in ("doc", "xls", "wps", "et") else "other")  # damaged, Works .wps, .ppt, .msg ...
 
 

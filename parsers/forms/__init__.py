@@ -13,9 +13,7 @@ labels (:mod:`parsers.forms.labels`) and normalised by :mod:`parsers.forms.norma
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from parsers.forms import application, recommendation, report, review, statistics, summary
 from parsers.forms.classify import classify
@@ -25,8 +23,16 @@ from parsers.model import Document
 
 __all__ = ["classify", "extract", "pair_documents", "recommender_of", "EXTRACTORS"]
 
-#: form name → module with ``KEYS`` and ``extract(doc)``; report and evidence share one reader.
-EXTRACTORS: dict[str, ModuleType] = {
+class Extractor(Protocol):
+    """What a form module provides: the contract keys it fills and the function that reads them."""
+
+    KEYS: tuple[str, ...]
+
+    def extract(self, doc: Document) -> dict[str, Any]: ...
+
+
+#: form name → its extractor module; report and evidence share one reader.
+EXTRACTORS: dict[str, Extractor] = {
     "application": application,
     "summary": summary,
     "statistics": statistics,
@@ -61,8 +67,7 @@ def extract(form: str, doc: Document, fmt: str) -> dict[str, Any]:
     module = EXTRACTORS.get(form)
     if module is None:
         return {}
-    run: Callable[[Document], dict[str, Any]] = module.extract
-    fields = run(doc) if doc.text_trusted else _empty(form)
+    fields = module.extract(doc) if doc.text_trusted else _empty(form)
     if fmt == "pdf":
         fields = {k: _unwrapped(v) for k, v in fields.items()}
     if form == "application" and fmt in ("pdf", "image"):

@@ -12,23 +12,29 @@ converter.missing / document.too_large). One module per format, registered by na
 :data:`READERS`. What a reader returns is cut to the limits of :mod:`parsers.readers.limits`,
 so the form extractors after it do bounded work.
 
-Time limit: the reader runs in a daemon worker thread and ``read`` stops waiting after
-``timeout`` seconds (document.timeout). Python cannot kill a thread, so a runaway pure-Python
-parse finishes in the background and its result is dropped; LibreOffice, the one external
-process, gets the same limit as a subprocess timeout and is killed with its process group.
+A reader raising is a bug of ours, not a bad file: it propagates, and the caller
+(:func:`parsers.read_file.read_file`) reports it to staff as ``document.internal_error``.
+
+Time limit: the caller runs ``read`` in a worker process that is killed at its limit
+(``intake/workers.py``); no thread is started here. LibreOffice, the one external process,
+gets ``timeout`` as a subprocess timeout and is killed with its process group.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable
+from typing import Protocol
 
 from parsers.model import Document, Problem
 from parsers.readers import docx, office, ole, pdf, text, xls, xlsx
 from parsers.readers.limits import cap_document, package_problem
 
-Reader = Callable[[bytes, str, float], Document]
+
+class Reader(Protocol):
+    """One format's reader: bytes → the neutral document (bad input gives a Problem, not an exception)."""
+
+    def __call__(self, data: bytes, filename: str, timeout: float, /) -> Document: ...
+
 
 READERS: dict[str, Reader] = {
     "docx": docx.read,
@@ -80,28 +86,8 @@ def _xls(data: bytes, filename: str, timeout: float) -> Document:
     return doc
 
 
-def _with_timeout(fn: Callable[[], Document], timeout: float, what: str) -> Document:
-    box: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            box["doc"] = fn()
-        except BaseException as e:  # a reader bug or MemoryError must not escape into the pipeline
-            box["error"] = e
-
-    worker = threading.Thread(target=run, name=f"reader-{what}", daemon=True)
-    worker.start()
-    worker.join(timeout if timeout and timeout > 0 else None)
-    if worker.is_alive():
-        return _failed("document.timeout", f"{what}: not read within {timeout:g}s")
-    if "error" in box:
-        e = box["error"]
-        return _failed("document.unreadable", f"{what}: {type(e).__name__}: {e}"[:300])
-    return box["doc"]  # type: ignore[return-value]
-
-
 def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Document:
-    """Read one file into the neutral model; bad input gives a Problem, never an exception."""
+    """Read one file into the neutral model; bad input gives a Problem (our own bugs raise)."""
     if fmt == "image":
         return _failed("document.image", "image file: no text layer")
     if not data:
@@ -117,6 +103,6 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Documen
         return _failed("document.unsupported", f"no reader for format {fmt!r}")
     if fmt in ("docx", "xlsx") and (too_large := package_problem(data, fmt)) is not None:
         return Document(problems=[too_large], text_trusted=False)
-    doc = _with_timeout(lambda: reader(data, filename, timeout), timeout, fmt)
+    doc = reader(data, filename, timeout)
     doc.meta.setdefault("format", fmt)
     return cap_document(doc)

@@ -1,24 +1,89 @@
-"""Sniffing OLE compound files: password-protected Office 2007+ documents are OLE, not zip.
+"""OLE compound files (legacy .doc/.xls/.wps/.et, and password-protected .docx/.xlsx): what is inside.
 
-An encrypted .docx/.xlsx is an OLE container holding an ``EncryptedPackage`` stream (MS-OFFCRYPTO),
-whatever its extension; its directory entry names are UTF-16LE, so a byte search finds it
-without parsing the container.
+One module for both places that need it: the unpack stage sniffs the format from the bytes,
+and the reader dispatcher refuses an encrypted package before any reader opens it. olefile
+parses the container; the encryption flags on top of it are the formats' own:
+
+- Office 2007+ with a password: the zip is wrapped in an OLE file holding ``EncryptedPackage``
+  and ``EncryptionInfo`` streams (MS-OFFCRYPTO), whatever the extension says;
+- Word 97+: bit ``fEncrypted`` (0x0100) of the FIB flags word at offset 10 of ``WordDocument``;
+- Excel 97+: a ``FILEPASS`` record (0x002F) among the first records of the workbook stream.
+
+Only streams at the root decide the kind: a workbook with an embedded Word object carries a
+``WordDocument`` stream deep in its ``ObjectPool``/``MBD…`` storages, and is still a workbook.
 """
 
 from __future__ import annotations
 
+import struct
+from dataclasses import dataclass
+
+import olefile
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class OleInfo:
+    kind: str  # encrypted_ooxml | word | excel | other
+    encrypted: bool = False
 
 
 def is_ole(data: bytes) -> bool:
     return data[:8] == OLE_MAGIC
 
 
-def is_encrypted_ooxml(data: bytes) -> bool:
-    return is_ole(data) and _ENCRYPTED_PACKAGE in data and _ENCRYPTION_INFO in data
-
-
 def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
+
+
+def inspect(data: bytes) -> OleInfo | None:
+    """What the compound file is, or None when the bytes are not a readable compound file."""
+    if not is_ole(data):
+        return None
+    try:
+        ole = olefile.OleFileIO(data)
+    except Exception:  # noqa: BLE001 - olefile raises assorted errors on damaged containers
+        return None
+    try:
+        root = {entry[0].lower(): entry[0] for entry in ole.listdir(streams=True, storages=False) if len(entry) == 1}
+        if "encryptedpackage" in root:
+            return OleInfo("encrypted_ooxml", True)
+        for name in ("workbook", "book"):  # before WordDocument: see the module docstring
+            if name in root:
+                return OleInfo("excel", _excel_encrypted(_head(ole, root[name], 8192)))
+        if "worddocument" in root:
+            return OleInfo("word", _word_encrypted(_head(ole, root["worddocument"], 16)))
+        return OleInfo("other")
+    except Exception:  # noqa: BLE001 - a damaged directory or FAT: not readable
+        return None
+    finally:
+        ole.close()
+
+
+def is_encrypted_ooxml(data: bytes) -> bool:
+    info = inspect(data)
+    return info is not None and info.kind == "encrypted_ooxml"
+
+
+def _head(ole: olefile.OleFileIO, name: str, size: int) -> bytes:
+    with ole.openstream(name) as stream:
+        return bytes(stream.read(size))
+
+
+def _word_encrypted(head: bytes) -> bool:
+    return len(head) >= 12 and bool(struct.unpack_from("<H", head, 10)[0] & 0x0100)
+
+
+def _excel_encrypted(stream: bytes) -> bool:
+    off = 0
+    for _ in range(64):
+        if off + 4 > len(stream):
+            return False
+        rtype, rlen = struct.unpack_from("<HH", stream, off)
+        if rtype == 0x002F:
+            return True
+        if rtype == 0x000A:  # EOF of the globals substream
+            return False
+        off += 4 + rlen
+    return False

@@ -9,8 +9,9 @@ part: a scanned copy has no names to compare, and guessing would make false erro
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
 
+from parsers.result import DocumentResult
 from rules.cross import (
     application_recommended,
     company_matches,
@@ -18,8 +19,23 @@ from rules.cross import (
     review_covers_groups,
     review_entries_known,
 )
+from rules.findings import Finding
 
-CHECKS: dict[str, ModuleType] = {
+if TYPE_CHECKING:
+    from rules.campaign import Campaign, Rule
+
+
+class CrossCheck(Protocol):
+    """What a cross-check module provides (each module registered below is one)."""
+
+    FORM: str
+    FIELD: str
+    PLACEHOLDERS: tuple[str, ...]
+
+    def check(self, campaign: Campaign, rule: Rule, documents: list[DocumentResult]) -> list[Finding]: ...
+
+
+CHECKS: dict[str, CrossCheck] = {
     "company_matches_application": company_matches,
     "group_name_matches_application": group_name_matches,
     "application_in_recommendation": application_recommended,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from intake.contract import DocumentResult, Finding
+from parsers.result import DocumentResult
 from rules.cross.name_matches import name_mismatches
+from rules.findings import Finding
 from rules.names import quoted
 
 FORM = "recommendation"

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from intake.contract import DocumentResult, Finding
+from parsers.result import DocumentResult
 from rules.cross.pairs import pairs
+from rules.findings import Finding
 from rules.names import exact_key
 from rules.paths import is_empty, leaf
 

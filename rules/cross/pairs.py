@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from intake.contract import DocumentResult
+from parsers.result import DocumentResult
 from rules.copies import copy_of
 from rules.groups import recommendation_of
 from rules.names import loose_key

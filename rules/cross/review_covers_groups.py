@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from intake.contract import DocumentResult, Finding
+from parsers.result import DocumentResult
 from rules.cross.review_match import entries, is_about, review_of
+from rules.findings import Finding
 from rules.groups import groups_of
 from rules.paths import leaf
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from intake.contract import DocumentResult
+from parsers.result import DocumentResult
 from rules.groups import Group
 from rules.names import loose_key, mentions
 from rules.paths import is_empty

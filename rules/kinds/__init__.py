@@ -9,11 +9,25 @@ absence is the ``required`` kind's business, so other kinds never double-report 
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rules.kinds import compare, contains, count, length, one_of, pattern, range_, required
 
-KINDS: dict[str, ModuleType] = {
+if TYPE_CHECKING:
+    from rules.campaign import Rule
+
+
+class Kind(Protocol):
+    """What a kind module provides (each module in this package is one)."""
+
+    PARAMS: dict[str, tuple[type | tuple[type, ...], bool]]
+    SKIPS_EMPTY: bool
+    PLACEHOLDERS: tuple[str, ...]
+
+    def check(self, rule: Rule, value: Any, fields: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+KINDS: dict[str, Kind] = {
     "required": required,
     "pattern": pattern,
     "one_of": one_of,

@@ -7,10 +7,10 @@ from datetime import UTC
 import pytest
 from sqlmodel import Session, select
 
-from intake.daemon import Daemon, run
-from intake.ledger import Message, Outbox
-from intake.mailbox import Incoming
-from intake.store import Store
+from intake.fetch import Incoming
+from intake.run.daemon import Daemon, run
+from intake.store.objects import Store
+from intake.store.rows import MessageRow, OutboxRow
 from tests.daemon.conftest import ON_TIME
 from tests.fixtures.mail import build_message
 
@@ -33,12 +33,12 @@ def test_folder_pass_end_to_end_writes_receipts_once(cfg, drop):
     assert len(outbox) == 2
     daemon = Daemon(cfg)
     try:
-        m1, m2 = _rows(daemon, Message)
+        m1, m2 = _rows(daemon, MessageRow)
         assert (m1.source_ref, m2.source_ref) == ("01.eml", "02.eml")
         assert m1.received_at == ON_TIME.astimezone(UTC)  # the Received: header, not the file's mtime
         assert m1.raw_path.startswith("objects/") and Store(cfg.data_dir / "objects").get(m1.sha256)
         assert m1.state == m2.state == "processed" and m1.result["message"]["message_id"] == "<a@x>"
-        assert {o.state for o in _rows(daemon, Outbox)} == {"sent"}
+        assert {o.state for o in _rows(daemon, OutboxRow)} == {"sent"}
         # a second pass does nothing and sends nothing
         again = daemon.run_pass()
         assert (again.fetched, again.processed, again.sent) == (0, 0, 0)
@@ -76,11 +76,11 @@ def test_a_message_left_stored_by_a_crash_is_processed_at_the_next_pass(cfg):
     daemon = Daemon(cfg)
     try:
         pk = daemon.ingest(Incoming(build_message([], message_id="<crash@x>"), "x.eml"))
-        [msg] = _rows(daemon, Message)
+        [msg] = _rows(daemon, MessageRow)
         assert msg.state == "stored" and msg.id == pk  # committed before any parsing
         stats = daemon.run_pass()
         assert stats.processed == 1 and stats.sent == 1
-        assert _rows(daemon, Message)[0].state == "processed"
+        assert _rows(daemon, MessageRow)[0].state == "processed"
     finally:
         daemon.close()
 
@@ -109,8 +109,8 @@ def test_reply_disabled_records_why_no_receipt(cfg, drop):
     assert run(cfg, once=True).sent == 0
     daemon = Daemon(cfg)
     try:
-        [msg] = _rows(daemon, Message)
-        assert "disabled" in msg.no_receipt_reason and _rows(daemon, Outbox) == []
+        [msg] = _rows(daemon, MessageRow)
+        assert "disabled" in msg.no_receipt_reason and _rows(daemon, OutboxRow) == []
     finally:
         daemon.close()
 
@@ -127,12 +127,12 @@ def test_a_message_that_keeps_killing_the_process_is_set_aside(cfg, drop):
         killer = daemon.ingest(Incoming(build_message([], message_id="<killer@x>"), "k.eml"))
         survivor = daemon.ingest(Incoming(build_message([], subject="二", message_id="<ok@x>"), "s.eml"))
         with Session(daemon.engine) as s:  # as if three earlier starts died while reading it
-            m = s.get(Message, killer)
+            m = s.get(MessageRow, killer)
             m.error = "processing interrupted 3 time(s)"
             s.add(m)
             s.commit()
         stats = daemon.run_pass()
-        by_id = {m.id: m for m in _rows(daemon, Message)}
+        by_id = {m.id: m for m in _rows(daemon, MessageRow)}
         assert by_id[killer].state == "failed" and by_id[killer].error.startswith("gave up")
         assert by_id[survivor].state == "processed" and by_id[survivor].error is None
         assert (stats.processed, stats.failed) == (1, 1)

@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import intake.ledger  # noqa: F401 - registers the tables
+import intake.store.rows  # noqa: F401 - registers the tables
 from intake.config import Config
-from intake.migrations import open_ledger
+from intake.store.migrations import open_ledger
 
 
 def test_upgrade_head_matches_the_models(tmp_path):

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 import intake.pipeline
 from intake.cli import app
-from intake.daemon import Daemon, run
-from intake.ledger import Message, Outbox, Unit
-from intake.reprocess import reprocess
+from intake.record.reprocess import reprocess
+from intake.run.daemon import Daemon, run
+from intake.store.rows import MessageRow, OutboxRow, UnitRow
 from tests.daemon.conftest import ON_TIME
 from tests.fixtures.mail import build_message
 
@@ -30,9 +30,9 @@ def test_rule_change_rechecks_from_fields_without_reading_or_resending(cfg, drop
     drop("01.eml", build_message([("附件3 统计表.xlsx", b"PK\x03\x04 x")], received=ON_TIME, message_id="<r1@x>"))
     run(cfg, once=True)
     with Session(Daemon(cfg).engine) as s:
-        before = s.exec(select(Message)).one()
+        before = s.exec(select(MessageRow)).one()
         assert before.status != "late"
-        unit_before = s.exec(select(Unit)).one().status
+        unit_before = s.exec(select(UnitRow)).one().status
 
     def no_reading(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("re-check must not re-read files")
@@ -45,8 +45,8 @@ def test_rule_change_rechecks_from_fields_without_reading_or_resending(cfg, drop
     assert [(c.key, c.before, c.after) for c in report.messages] == [(before.id, before.status, "late")]
     assert [(c.before, c.after) for c in report.units] == [(unit_before, "late")]
     with Session(Daemon(cfg).engine) as s:
-        assert s.exec(select(Message)).one().status == "late"
-        assert len(s.exec(select(Outbox)).all()) == 1  # no second receipt
+        assert s.exec(select(MessageRow)).one().status == "late"
+        assert len(s.exec(select(OutboxRow)).all()) == 1  # no second receipt
     assert run(cfg, once=True).sent == 0
 
 
@@ -86,4 +86,4 @@ def test_cli_failed_only_retries_failed_messages(cfg, drop, monkeypatch, tmp_pat
     assert out.exit_code == 0, out.output
     assert "检查了 1 封邮件" in out.output and "邮件 1: failed →" in out.output
     with Session(Daemon(cfg).engine) as s:
-        assert {m.state for m in s.exec(select(Message)).all()} == {"processed"}
+        assert {m.state for m in s.exec(select(MessageRow)).all()} == {"processed"}

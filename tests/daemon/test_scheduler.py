@@ -10,8 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-from intake.daemon import Daemon
-from intake.scheduler import build_scheduler
+from intake.run.daemon import Daemon
+from intake.run.scheduler import build_scheduler
 from tests.fixtures.mail import build_message
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from intake.store import Store
+from intake.store.objects import Store
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path):

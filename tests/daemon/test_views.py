@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from intake.cli import app
-from intake.daemon import run
-from intake.views import print_result
+from intake.run.daemon import run
+from intake.staff.views import print_result
 from tests.daemon.conftest import ON_TIME
 from tests.fixtures.mail import build_message
 
@@ -60,14 +60,14 @@ def test_print_result_is_human_and_chinese(capsys):
 def test_outbox_lists_failed_receipts_and_retry_requeues_them(cfg, drop, tmp_path):
     from sqlmodel import Session, select
 
-    from intake.ledger import Outbox
-    from intake.migrations import open_ledger
+    from intake.store.migrations import open_ledger
+    from intake.store.rows import OutboxRow
 
     drop("01.eml", build_message([], subject="江苏省QC材料", received=ON_TIME, message_id="<o1@x>"))
     run(cfg, once=True)
     engine = open_ledger(cfg)
     with Session(engine) as s:
-        row = s.exec(select(Outbox)).one()
+        row = s.exec(select(OutboxRow)).one()
         row.state, row.attempts, row.last_error = "failed", 8, "554 DT:SPM 163 smtp"
         s.add(row)
         s.commit()
@@ -75,11 +75,11 @@ def test_outbox_lists_failed_receipts_and_retry_requeues_them(cfg, drop, tmp_pat
     listed = runner.invoke(app, ["outbox", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
     assert listed.exit_code == 0 and "554 DT:SPM" in listed.output and "（1 封）" in listed.output
     with Session(engine) as s:
-        assert s.exec(select(Outbox)).one().state == "failed"  # listing alone changes nothing
+        assert s.exec(select(OutboxRow)).one().state == "failed"  # listing alone changes nothing
     again = runner.invoke(app, ["outbox", "--retry", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
     assert again.exit_code == 0 and "已重新排队 1 封" in again.output
     with Session(engine) as s:
-        row = s.exec(select(Outbox)).one()
+        row = s.exec(select(OutboxRow)).one()
         assert (row.state, row.attempts) == ("pending", 0)
 
 

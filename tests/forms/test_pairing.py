@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from intake.contract import DocumentResult
 from parsers.forms import pair_documents, recommender_of
 from parsers.model import Problem
+from parsers.result import DocumentResult
 
 
 def app(filename, fmt, company=None, group=None, form="application"):

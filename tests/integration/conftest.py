@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session, select
 
 from intake.config import Config, SmtpConfig
-from intake.ledger import Document, MailboxState, Message, Outbox
-from intake.migrations import open_ledger
+from intake.store.migrations import open_ledger
+from intake.store.rows import DocumentRow, MailboxStateRow, MessageRow, OutboxRow
 
 SMTP_PASSWORD_ENV = "INTAKE_TEST_SMTP_PASSWORD"
 
@@ -48,21 +48,21 @@ class Ledger:
     def __init__(self, cfg: Config) -> None:
         self.engine = open_ledger(cfg)
 
-    def messages(self) -> list[Message]:
+    def messages(self) -> list[MessageRow]:
         with Session(self.engine) as s:
-            return list(s.exec(select(Message).order_by(Message.id)).all())
+            return list(s.exec(select(MessageRow).order_by(MessageRow.id)).all())
 
-    def documents(self, pk: int) -> list[Document]:
+    def documents(self, pk: int) -> list[DocumentRow]:
         with Session(self.engine) as s:
-            return list(s.exec(select(Document).where(Document.message_pk == pk).order_by(Document.position)).all())
+            return list(s.exec(select(DocumentRow).where(DocumentRow.message_pk == pk).order_by(DocumentRow.position)).all())
 
-    def outbox(self) -> list[Outbox]:
+    def outbox(self) -> list[OutboxRow]:
         with Session(self.engine) as s:
-            return list(s.exec(select(Outbox).order_by(Outbox.id)).all())
+            return list(s.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
 
-    def mailbox_state(self, source: str) -> MailboxState | None:
+    def mailbox_state(self, source: str) -> MailboxStateRow | None:
         with Session(self.engine) as s:
-            return s.get(MailboxState, source)
+            return s.get(MailboxStateRow, source)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import imapclient
 import pytest
 
-from intake.daemon import Daemon, run
-from intake.mailbox.imap import ImapSource
+from intake.fetch.imap import ImapSource
+from intake.run.daemon import Daemon, run
 from tests.fixtures.mail import build_message
 from tests.integration.conftest import parse
 
@@ -144,7 +144,7 @@ def test_processing_crash_is_recorded_and_the_next_message_still_processed(
     assert all(b"\\Seen" in f for f in dovecot.flags(user).values())
 
     monkeypatch.setattr(Daemon, "read_and_judge", original)
-    from intake.reprocess import reprocess
+    from intake.record.reprocess import reprocess
 
     report = reprocess(cfg, failed_only=True, progress=False)
     assert [c.message_pk for c in report.messages] == [bad.id]

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import imapclient
 import pytest
 
-from intake.daemon import Daemon, run
-from intake.scheduler import _idle_loop
+from intake.run.daemon import Daemon, run
+from intake.run.scheduler import _idle_loop
 from tests.fixtures.mail import build_message
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from intake.config import Config
-from intake.ledger import Message, make_engine
+from intake.store.rows import MessageRow, make_engine
 from intake.unpack import Unpacked
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,12 +92,12 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def add_message(engine: Engine) -> Callable[..., int]:
-    """Insert a ledger Message row (the Outbox's foreign key) and return its id."""
+    """Insert a ledger MessageRow row (the OutboxRow's foreign key) and return its id."""
     counter = iter(range(1, 10_000))
 
     def add(from_addr: str = "zhangsan@163.com") -> int:
         with Session(engine) as s:
-            m = Message(sha256=f"sha-{next(counter)}", from_addr=from_addr)
+            m = MessageRow(sha256=f"sha-{next(counter)}", from_addr=from_addr)
             s.add(m)
             s.commit()
             assert m.id is not None

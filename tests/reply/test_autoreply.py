@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.autoreply import no_receipt_reason
+from intake.reply.suppress import no_receipt_reason
 from intake.unpack import unpack_message
 from tests.reply.conftest import make_unpacked
 

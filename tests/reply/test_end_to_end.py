@@ -9,11 +9,11 @@ from email import message_from_bytes, policy
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from intake.autoreply import no_receipt_reason
 from intake.config import Config
 from intake.pipeline import check_message
-from intake.receipt import compose_receipt
-from intake.reply import enqueue, send_pending
+from intake.reply.outbox import enqueue, send_pending
+from intake.reply.receipt import compose_receipt
+from intake.reply.suppress import no_receipt_reason
 from intake.unpack import unpack_message
 from rules import load_campaign
 from tests.fixtures.mail import build_message

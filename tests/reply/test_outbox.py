@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from intake import reply
 from intake.config import Config
-from intake.ledger import Message, Outbox
-from intake.receipt import compose_receipt
-from intake.reply import backoff, enqueue, retry_failed, send_pending
+from intake.reply import outbox as reply
+from intake.reply.outbox import backoff, enqueue, retry_failed, send_pending
+from intake.reply.receipt import compose_receipt
+from intake.store.rows import MessageRow, OutboxRow
 from tests.reply.conftest import make_unpacked
 
 T0 = datetime(2020, 9, 14, 2, 31, tzinfo=UTC)
@@ -28,9 +28,9 @@ def receipt_for(cfg: Config, campaign: Any, sender: str = "zhangsan@163.com", su
     return compose_receipt(cfg, campaign, make_unpacked(sender=sender, subject=subject), result, None)
 
 
-def rows(engine: Engine) -> list[Outbox]:
+def rows(engine: Engine) -> list[OutboxRow]:
     with Session(engine) as s:
-        return list(s.exec(select(Outbox).order_by(Outbox.id)).all())
+        return list(s.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
 
 
 def queue(engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any, n: int = 1,
@@ -80,7 +80,7 @@ def test_racing_enqueue_loses_quietly_and_keeps_the_callers_work(
         s.commit()
     monkeypatch.setattr(reply, "_already_queued", lambda session, message_pk: False)  # the race window
     with Session(engine) as s:
-        msg_row = s.get(Message, pk)
+        msg_row = s.get(MessageRow, pk)
         assert msg_row is not None
         msg_row.state = "processed"
         s.add(msg_row)
@@ -88,7 +88,7 @@ def test_racing_enqueue_loses_quietly_and_keeps_the_callers_work(
         s.commit()
     assert [r.subject for r in rows(engine)] == ["回执：推荐材料"]
     with Session(engine) as s:
-        assert s.get(Message, pk).state == "processed"
+        assert s.get(MessageRow, pk).state == "processed"
 
 
 def test_folder_transport_writes_one_file_per_receipt(engine: Engine, add_message: Callable[..., int],
@@ -113,7 +113,7 @@ def test_folder_transport_after_a_crash_does_not_write_again(engine: Engine, add
     [f] = cfg.outbox_dir.glob("*.eml")
     stamp = f.stat().st_mtime_ns
     with Session(engine) as s:  # the crash: the file was written, the "sent" commit was lost
-        row = s.exec(select(Outbox)).one()
+        row = s.exec(select(OutboxRow)).one()
         row.state, row.sent_at = "pending", None
         s.add(row)
         s.commit()

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from intake.autoreply import no_receipt_reason
 from intake.config import Config
-from intake.contract import DocumentResult, Finding
-from intake.receipt import UnitSummary, compose_receipt, receipt_subject
+from intake.reply.receipt import UnitSummary, compose_receipt, receipt_subject
+from intake.reply.suppress import no_receipt_reason
 from intake.unpack import Unpacked
+from parsers.result import DocumentResult
+from rules.findings import Finding
 from tests.reply.conftest import build_email, make_unpacked, unpacked_from
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from intake.config import Config
-from intake.ledger import Outbox
-from intake.receipt import compose_receipt
-from intake.reply import enqueue, send_pending
+from intake.reply.outbox import enqueue, send_pending
+from intake.reply.receipt import compose_receipt
+from intake.store.rows import OutboxRow
 from tests.reply.conftest import make_unpacked
 from tests.servers.smtp import SmtpServer, free_port
 
@@ -43,9 +43,9 @@ def queue(engine: Engine, add_message: Callable[..., int], cfg: Config, campaign
     return pks
 
 
-def rows(engine: Engine) -> list[Outbox]:
+def rows(engine: Engine) -> list[OutboxRow]:
     with Session(engine) as s:
-        return list(s.exec(select(Outbox).order_by(Outbox.id)).all())
+        return list(s.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
 
 
 def test_sends_over_implicit_tls_with_auth(smtp_server: SmtpServer, engine: Engine, add_message: Callable[..., int],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from intake.contract import DocumentResult
+from parsers.result import DocumentResult
 
 GROUPS = [
     ("中国石化扬子石油化工有限公司", "“攀登”QC小组", "问题解决型"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from intake.contract import DocumentResult
 from parsers.model import Problem
+from parsers.result import DocumentResult
 from rules import evaluate
 from tests.rules import builders as B
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from intake.contract import DocumentResult
-from intake.units import merge_unit, unit_key, unit_received_at
+from intake.record.units import merge_unit, unit_key, unit_received_at
+from parsers.result import DocumentResult
 from rules import evaluate
 from tests.rules import builders as B
 

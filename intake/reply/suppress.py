@@ -34,13 +34,14 @@ Reason codes (stored in ``Message.no_receipt_reason``, shown to staff):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from email.message import Message
 from email.utils import getaddresses
+from typing import Protocol
 
 from intake.unpack import Unpacked
 
-# Our receipts' Message-IDs carry this mark (see intake.receipt), so they are recognised when
+# Our receipts' Message-IDs carry this mark (see intake.reply.receipt), so they are recognised when
 # they come back (a mailbox forwarding to itself, a robot echoing them).
 RECEIPT_MSGID_MARK = "qc-intake-receipt"
 
@@ -178,7 +179,12 @@ def _own_receipt(h: Headers, u: Unpacked) -> bool:
     return f".{RECEIPT_MSGID_MARK}@" in msgid
 
 
-Check = Callable[[Headers, Unpacked], bool]
+class Check(Protocol):
+    """One robot signature: True when the message shows it (then no receipt is sent)."""
+
+    def __call__(self, h: Headers, u: Unpacked, /) -> bool: ...
+
+
 
 # Order matters only for which reason is reported: the most specific robot signature first.
 CHECKS: tuple[tuple[str, Check], ...] = (

@@ -24,14 +24,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from intake.contract import DocumentResult
+from sqlmodel import Session, col, select
+
+from intake.store.rows import MessageRow, UnitRow, utcnow
+from parsers.result import DocumentResult
+from rules import Campaign, evaluate
+from rules.findings import Finding, status_of
 
 PER_GROUP = ("application", "report", "evidence")
 SUBMISSION = ("summary", "statistics", "recommendation", "review")
 
 Messages = list[tuple[datetime | None, list[DocumentResult]]]
+
+
+@dataclass
+class UnitSummary:
+    """The recommending unit's state across all its messages, as the ledger knows it now."""
+
+    recommender: str | None
+    status: str  # complete | incomplete | late
+    findings: list[Finding] = field(default_factory=list)
+    message_count: int = 1
+    documents: list[DocumentResult] = field(default_factory=list)
 
 
 def _norm(text: str | None) -> str:
@@ -111,3 +128,45 @@ def unit_received_at(messages: Messages) -> datetime | None:
         return max(times)
     all_times = [when for when, _ in ordered if when is not None]
     return max(all_times) if all_times else None
+
+
+def update_unit(s: Session, campaign: Campaign, msg: MessageRow) -> UnitSummary:
+    """Re-evaluate the recommending unit of ``msg`` over all its processed messages (latest copy wins).
+
+    Lateness follows :func:`unit_received_at`: the unit is late when something it currently has
+    arrived after the deadline. The per-message status is unchanged. Uncommitted.
+    """
+    key = unit_key(msg.recommender, msg.from_addr)
+    if not msg.recommender and msg.from_addr:
+        # A message without a readable 推荐单位 joins the unit its sender already belongs to.
+        for u in s.exec(select(UnitRow).where(col(UnitRow.recommender).is_not(None))).all():
+            if msg.from_addr in (u.addresses or []):
+                key = u.key
+                break
+    msg.unit_key = key
+    s.add(msg)
+    s.flush()
+    members = s.exec(select(MessageRow).where(MessageRow.unit_key == key, MessageRow.state == "processed")).all()
+    members = sorted(members, key=lambda m: (_aware(m.received_at or m.stored_at), m.id or 0))
+    history = [(m.received_at, [DocumentResult.from_json(d) for d in (m.result or {}).get("documents", [])])
+               for m in members]
+    merged = merge_unit(history)
+    when = unit_received_at(history)
+    findings = evaluate(campaign, merged, when, [])
+    status = status_of(findings, campaign.is_late(when))
+    unit = s.get(UnitRow, key) or UnitRow(key=key)
+    unit.recommender = next((m.recommender for m in reversed(members) if m.recommender), unit.recommender)
+    addrs = list(unit.addresses or [])
+    for m in members:
+        if m.from_addr and m.from_addr not in addrs:
+            addrs.append(m.from_addr)
+    unit.addresses = addrs
+    unit.status, unit.findings = status, [f.to_json() for f in findings]
+    unit.last_message_pk, unit.updated_at = msg.id, utcnow()
+    s.add(unit)
+    return UnitSummary(recommender=unit.recommender, status=status, findings=findings,
+                       message_count=len(members), documents=merged)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

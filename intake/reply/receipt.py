@@ -2,7 +2,7 @@
 
 Why the split: :func:`receipt_context` turns the contract JSON (and the unit's state) into a
 plain view model — every decision (labels, grouping, wording of statuses) is made there, in
-code that tests can read; the jinja2 templates in ``intake/templates/`` only lay it out. So a
+code that tests can read; the jinja2 templates in ``intake/reply/templates/`` only lay it out. So a
 wording change is a template edit, and the logic is tested without parsing text.
 
 Headers follow RFC 3834 §3.1.7 and what 163.com / QQ Mail accept: ``Auto-Submitted:
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -27,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from intake.autoreply import RECEIPT_MSGID_MARK, Headers, ascii_address, sender_address
 from intake.config import Config
-from intake.contract import CONTAINER_FORMATS, DocumentResult, Finding
+from intake.contract import CONTAINER_FORMATS
+from intake.record.units import UnitSummary
+from intake.reply.suppress import RECEIPT_MSGID_MARK, Headers, ascii_address, sender_address
 from intake.unpack import Unpacked
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -69,16 +69,6 @@ _STACKED_PREFIX = re.compile(r"^\s*(?:(?:回执|回复|答复|回覆|re|aw)\s*[:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 MAX_REFERENCES = 20  # RFC 5322 §3.6.4 allows trimming; a runaway thread must not grow the header forever
 
-
-@dataclass
-class UnitSummary:
-    """The recommending unit's state across all its messages, as the ledger knows it now."""
-
-    recommender: str | None
-    status: str  # complete | incomplete | late
-    findings: list[Finding] = field(default_factory=list)
-    message_count: int = 1
-    documents: list[DocumentResult] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- view model

@@ -1,6 +1,6 @@
 """``intake reprocess``: re-check the ledger after a rule change, or re-read after a reader fix.
 
-Default: every processed message is re-judged from its stored Document fields with the current
+Default: every processed message is re-judged from its stored DocumentRow fields with the current
 rule file (no file is read again — seconds for a whole campaign); messages that failed or were
 left ``stored`` are re-read from their stored raw bytes, since they have no fields yet.
 ``--reparse`` re-reads every message; ``--failed-only`` touches only failed/stored ones.
@@ -22,10 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, col, select
 
 from intake.config import Config
-from intake.daemon import Daemon, documents_from_rows, message_info_of, problems_of
-from intake.ledger import Document, Message, Unit
+from intake.run.daemon import Daemon
+from intake.store.rows import MessageRow, UnitRow
 
-log = logging.getLogger("intake.reprocess")
+log = logging.getLogger("intake.record.reprocess")
 
 
 @dataclass
@@ -59,11 +59,11 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
     report = Report()
     try:
         with Session(daemon.engine) as s:
-            q = select(Message.id, Message.state, Message.status).order_by(Message.id)
+            q = select(MessageRow.id, MessageRow.state, MessageRow.status).order_by(MessageRow.id)
             if failed_only:
-                q = q.where(col(Message.state).in_(["failed", "stored"]))
+                q = q.where(col(MessageRow.state).in_(["failed", "stored"]))
             todo = list(s.exec(q).all())
-            units_before = {u.key: u.status for u in s.exec(select(Unit)).all()}
+            units_before = {u.key: u.status for u in s.exec(select(UnitRow)).all()}
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       disable=not progress, transient=True) as bar:
             task = bar.add_task("重新检查" if not reparse else "重新读取", total=len(todo))
@@ -71,11 +71,11 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                 if reparse or state != "processed":
                     daemon.process(pk)
                 else:
-                    _recheck(daemon, pk)
+                    daemon.processor.recheck(pk)
                 report.checked += 1
                 bar.advance(task)
                 with Session(daemon.engine) as s:
-                    m = s.get(Message, pk)
+                    m = s.get(MessageRow, pk)
                     assert m is not None
                     before, after = _label(state, status), _label(m.state, m.status)
                     if m.state == "failed":
@@ -83,7 +83,7 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                 if before != after:
                     report.messages.append(Change(pk, before, after))
         with Session(daemon.engine) as s:
-            for u in s.exec(select(Unit).order_by(Unit.key)).all():
+            for u in s.exec(select(UnitRow).order_by(UnitRow.key)).all():
                 if units_before.get(u.key) != u.status:
                     report.units.append(Change(u.key, units_before.get(u.key), u.status))
     finally:
@@ -91,21 +91,6 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
             daemon.close()
     return report
 
-
-def _recheck(daemon: Daemon, pk: int) -> None:
-    """Judge again from the stored fields with the current rules, in one transaction."""
-    from intake.pipeline import judge
-
-    with Session(daemon.engine) as s:
-        msg = s.get(Message, pk)
-        assert msg is not None
-        rows = list(s.exec(select(Document).where(Document.message_pk == pk)).all())
-        docs = documents_from_rows(rows)
-        old = msg.result or {}
-        result = judge(daemon.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
-        result["message_problems"] = old.get("message_problems", [])
-        daemon.record(s, msg, docs, result, unpacked=None, receipt=False)
-        s.commit()
 
 
 def print_report(report: Report, console: Console | None = None) -> None:

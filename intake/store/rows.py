@@ -20,9 +20,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Message(SQLModel, table=True):
+class MessageRow(SQLModel, table=True):
     """One received message. ``state`` moves stored → processed (or failed); never deleted."""
 
+    __tablename__ = "message"
     __table_args__ = (UniqueConstraint("sha256", name="uq_message_sha256"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,8 +47,10 @@ class Message(SQLModel, table=True):
     processed_at: datetime | None = None
 
 
-class Document(SQLModel, table=True):
+class DocumentRow(SQLModel, table=True):
     """One attachment or archive member of a message, with what was read from it."""
+
+    __tablename__ = "document"
 
     id: int | None = Field(default=None, primary_key=True)
     message_pk: int = Field(foreign_key="message.id", index=True)
@@ -79,8 +82,10 @@ class FindingRow(SQLModel, table=True):
     message: str = ""
 
 
-class Unit(SQLModel, table=True):
+class UnitRow(SQLModel, table=True):
     """A recommending unit (provincial / industry association) and its status across messages."""
+
+    __tablename__ = "unit"
 
     key: str = Field(primary_key=True)  # normalised 推荐单位, or the sender address until known
     recommender: str | None = None
@@ -91,9 +96,10 @@ class Unit(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class Outbox(SQLModel, table=True):
+class OutboxRow(SQLModel, table=True):
     """Receipts waiting to be sent. Unique per message: exactly one receipt per message."""
 
+    __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("message_pk", name="uq_outbox_message"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,8 +115,10 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-class MailboxState(SQLModel, table=True):
+class MailboxStateRow(SQLModel, table=True):
     """Where incremental fetching resumes: per source (account + folder)."""
+
+    __tablename__ = "mailboxstate"
 
     source: str = Field(primary_key=True)
     uidvalidity: int | None = None
@@ -137,14 +145,14 @@ def make_engine(url: str) -> Engine:
 
 
 __all__ = [
-    "Document",
+    "DocumentRow",
     "FindingRow",
-    "MailboxState",
-    "Message",
-    "Outbox",
+    "MailboxStateRow",
+    "MessageRow",
+    "OutboxRow",
     "Session",
     "SQLModel",
-    "Unit",
+    "UnitRow",
     "make_engine",
     "select",
     "utcnow",

@@ -1,7 +1,7 @@
 """The folder source: ``*.eml`` files in a directory, or a Maildir (``new/`` + ``cur/``).
 
 The embedded default, for a first run and for tests. The folder is never modified: what has
-been taken is remembered in the ledger (``Message.source_ref`` of this source), so a second
+been taken is remembered in the ledger (``MessageRow.source_ref`` of this source), so a second
 pass reads nothing. The receipt time of a file is its own ``Received:``/``Date:`` header
 (decided later by the pipeline), never the file's mtime, which copying changes.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from intake.ledger import Message
-from intake.mailbox import Incoming
+from intake.fetch import Incoming
+from intake.store.rows import MessageRow
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class FolderSource:
 
     def _seen_refs(self) -> set[str]:
         with Session(self.engine) as s:
-            return set(s.exec(select(Message.source_ref).where(Message.source == self.name)).all())
+            return set(s.exec(select(MessageRow.source_ref).where(MessageRow.source == self.name)).all())
 
     def fetch(self) -> Iterator[Incoming]:
         seen = self._seen_refs()

@@ -17,8 +17,8 @@ from rich.table import Table
 from sqlmodel import Session, col, func, select
 
 from intake.config import Config
-from intake.ledger import Document, FindingRow, Message, Outbox, Unit
-from intake.receipt import FORM_NAMES, STATUS_TEXT
+from intake.reply.receipt import FORM_NAMES, STATUS_TEXT
+from intake.store.rows import DocumentRow, FindingRow, MessageRow, OutboxRow, UnitRow
 
 TZ = ZoneInfo("Asia/Shanghai")
 STATUS_ZH: dict[str | None, str] = {**STATUS_TEXT, None: "—"}
@@ -53,7 +53,7 @@ def local_time(dt: datetime | str | None) -> str:
     return dt.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def _receipt_state(msg: Message, outbox: Outbox | None) -> str:
+def _receipt_state(msg: MessageRow, outbox: OutboxRow | None) -> str:
     if outbox is not None:
         return outbox.state
     if msg.no_receipt_reason:
@@ -63,14 +63,14 @@ def _receipt_state(msg: Message, outbox: Outbox | None) -> str:
 
 def ledger_rows(session: Session) -> list[dict[str, Any]]:
     """One dict per message, newest last: what ``intake ledger --json`` prints."""
-    msgs = session.exec(select(Message).order_by(Message.id)).all()
-    outbox = {o.message_pk: o for o in session.exec(select(Outbox)).all()}
-    docs = dict(session.exec(select(Document.message_pk, func.count()).group_by(Document.message_pk)).all())
+    msgs = session.exec(select(MessageRow).order_by(MessageRow.id)).all()
+    outbox = {o.message_pk: o for o in session.exec(select(OutboxRow)).all()}
+    docs = dict(session.exec(select(DocumentRow.message_pk, func.count()).group_by(DocumentRow.message_pk)).all())
     counts: dict[tuple[int, str], int] = {
         (pk, sev): n for pk, sev, n in session.exec(
             select(FindingRow.message_pk, FindingRow.severity, func.count())
             .group_by(FindingRow.message_pk, FindingRow.severity)).all()}
-    units = {u.key: u for u in session.exec(select(Unit)).all()}
+    units = {u.key: u for u in session.exec(select(UnitRow)).all()}
     rows = []
     for m in msgs:
         unit = units.get(m.unit_key or "")
@@ -94,7 +94,7 @@ def ledger_rows(session: Session) -> list[dict[str, Any]]:
 
 
 def ledger_view(cfg: Config, as_json: bool = False) -> None:
-    from intake.migrations import open_ledger
+    from intake.store.migrations import open_ledger
 
     engine = open_ledger(cfg)
     with Session(engine) as s:
@@ -120,11 +120,11 @@ def ledger_view(cfg: Config, as_json: bool = False) -> None:
 
 def units_view(cfg: Config, as_json: bool = False) -> None:
     """Per recommending unit: who has submitted, who is complete, who is late (from all its messages)."""
-    from intake.migrations import open_ledger
+    from intake.store.migrations import open_ledger
 
     engine = open_ledger(cfg)
     with Session(engine) as s:
-        counts = dict(s.exec(select(Message.unit_key, func.count()).group_by(Message.unit_key)).all())
+        counts = dict(s.exec(select(MessageRow.unit_key, func.count()).group_by(MessageRow.unit_key)).all())
         rows = [{
             "unit": u.key,
             "recommender": u.recommender,
@@ -134,7 +134,7 @@ def units_view(cfg: Config, as_json: bool = False) -> None:
             "errors": sum(1 for f in u.findings or [] if f.get("severity") == "error"),
             "warnings": sum(1 for f in u.findings or [] if f.get("severity") == "warning"),
             "updated_at": local_time(u.updated_at),
-        } for u in s.exec(select(Unit).order_by(col(Unit.key))).all()]
+        } for u in s.exec(select(UnitRow).order_by(col(UnitRow.key))).all()]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -154,8 +154,8 @@ REVIEW_ZH = {"document.scanned": "扫描件", "document.cid_text": "文字无法
 
 def review_rows(session: Session) -> list[dict[str, Any]]:
     """Documents whose text the daemon could not trust or read: staff must look at them by eye."""
-    docs = session.exec(select(Document).order_by(col(Document.message_pk), col(Document.position))).all()
-    msgs = {m.id: m for m in session.exec(select(Message)).all()}
+    docs = session.exec(select(DocumentRow).order_by(col(DocumentRow.message_pk), col(DocumentRow.position))).all()
+    msgs = {m.id: m for m in session.exec(select(MessageRow)).all()}
     rows = []
     for d in docs:
         reasons = [p.get("rule") for p in d.problems or [] if p.get("rule") in REVIEW_ZH]
@@ -171,7 +171,7 @@ def review_rows(session: Session) -> list[dict[str, Any]]:
 
 def review_view(cfg: Config, as_json: bool = False) -> None:
     """The manual-review list: scanned, CID-font, image, unreadable or timed-out documents."""
-    from intake.migrations import open_ledger
+    from intake.store.migrations import open_ledger
 
     with Session(open_ledger(cfg)) as s:
         rows = review_rows(s)
@@ -196,19 +196,19 @@ def _receipt_zh(state: str) -> str:
 
 def show_view(cfg: Config, message_pk: int) -> bool:
     """Print one message in full; False when there is no such message."""
-    from intake.migrations import open_ledger
+    from intake.store.migrations import open_ledger
 
     engine = open_ledger(cfg)
     con = _console()
     with Session(engine) as s:
-        m = s.get(Message, message_pk)
+        m = s.get(MessageRow, message_pk)
         if m is None:
             con.print(f"没有编号为 {message_pk} 的邮件")
             return False
-        docs = s.exec(select(Document).where(Document.message_pk == message_pk).order_by(Document.position)).all()
+        docs = s.exec(select(DocumentRow).where(DocumentRow.message_pk == message_pk).order_by(DocumentRow.position)).all()
         finds = s.exec(select(FindingRow).where(FindingRow.message_pk == message_pk).order_by(col(FindingRow.id))).all()
-        ob = s.exec(select(Outbox).where(Outbox.message_pk == message_pk)).first()
-        unit = s.get(Unit, m.unit_key) if m.unit_key else None
+        ob = s.exec(select(OutboxRow).where(OutboxRow.message_pk == message_pk)).first()
+        unit = s.get(UnitRow, m.unit_key) if m.unit_key else None
         con.print(f"[bold]邮件 {m.id}[/bold]  {STATE_ZH.get(m.state, m.state)}  {STATUS_ZH.get(m.status, m.status)}")
         for label, value in (("Message-ID", m.message_id), ("发件人", m.from_addr), ("主题", m.subject),
                              ("收到时间", local_time(m.received_at)), ("来源", f"{m.source} {m.source_ref}"),
@@ -278,12 +278,12 @@ def print_result(result: dict[str, Any]) -> None:
 
 def outbox_view(cfg: Config, retry: bool = False) -> None:
     """Receipts that could not be delivered, with the reason; ``retry`` queues them again."""
-    from intake.migrations import open_ledger
-    from intake.reply import retry_failed
+    from intake.reply.outbox import retry_failed
+    from intake.store.migrations import open_ledger
 
     engine = open_ledger(cfg)
     with Session(engine) as s:
-        rows = s.exec(select(Outbox).where(Outbox.state == "failed").order_by(col(Outbox.id))).all()
+        rows = s.exec(select(OutboxRow).where(OutboxRow.state == "failed").order_by(col(OutboxRow.id))).all()
         t = Table(title=f"发送失败的回执（{len(rows)} 封）")
         for name in ("回执ID", "来信ID", "收件人", "尝试次数", "原因"):
             t.add_column(name, overflow="fold")

@@ -26,9 +26,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from intake.config import Config
 
 if TYPE_CHECKING:
-    from intake.daemon import Daemon
+    from intake.run.daemon import Daemon
 
-log = logging.getLogger("intake.scheduler")
+log = logging.getLogger("intake.run.scheduler")
 
 IDLE_REISSUE_SECONDS = 540.0  # RFC 2177 allows 29 min, real servers drop idle clients after ~10
 

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
 
 from intake.config import Config
-from intake.ledger import make_engine
+from intake.store.rows import make_engine
 
 HERE = Path(__file__).resolve().parent
 

@@ -52,10 +52,10 @@ class Source(Protocol):
 def open_source(cfg: Config, engine: Engine) -> Source:
     """The source the config names (``source.kind``)."""
     if cfg.source.kind == "imap":
-        from intake.mailbox.imap import ImapSource
+        from intake.fetch.imap import ImapSource
 
         return ImapSource(cfg.source.imap, engine)
-    from intake.mailbox.folder import FolderSource
+    from intake.fetch.folder import FolderSource
 
     return FolderSource(cfg.path(cfg.source.folder.path), engine)
 

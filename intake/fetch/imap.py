@@ -10,7 +10,7 @@ Server requirements, by method:
   COPY + ``\\Seen`` without MOVE (the message stays, so nothing is ever lost by a failed move).
 - ``wait``: IDLE (RFC 2177) when advertised; otherwise returns False at once.
 
-The resume point (``MailboxState.last_uid``) only moves in ``done``, i.e. after the daemon
+The resume point (``MailboxStateRow.last_uid``) only moves in ``done``, i.e. after the daemon
 committed the message; a UIDVALIDITY change resets it to 0 and the daemon's dedupe (same bytes)
 keeps the re-fetched messages from becoming duplicates.
 """
@@ -30,8 +30,8 @@ from sqlmodel import Session
 
 from intake import __version__ as _version
 from intake.config import ConfigError, ImapSourceConfig, secret
-from intake.ledger import MailboxState
-from intake.mailbox import Incoming
+from intake.fetch import Incoming
+from intake.store.rows import MailboxStateRow
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,14 @@ class ImapSource:
 
     # -- state in the ledger ---------------------------------------------------------------
 
-    def _state(self) -> MailboxState:
+    def _state(self) -> MailboxStateRow:
         with Session(self.engine) as s:
-            st = s.get(MailboxState, self.name)
-            return st if st is not None else MailboxState(source=self.name)
+            st = s.get(MailboxStateRow, self.name)
+            return st if st is not None else MailboxStateRow(source=self.name)
 
     def _record(self, **changes: object) -> None:
         with Session(self.engine) as s:
-            st = s.get(MailboxState, self.name) or MailboxState(source=self.name)
+            st = s.get(MailboxStateRow, self.name) or MailboxStateRow(source=self.name)
             for k, v in changes.items():
                 setattr(st, "last_error" if k == "error" else k, v)
             s.add(st)

@@ -1,0 +1,112 @@
+"""Stage 3 of recording: write what processing found, in ONE transaction with the unit and the receipt.
+
+Documents, findings, the message's status, its unit's re-evaluation and the queued receipt
+are added to the caller's session and committed together, so a receipt exists exactly when
+the processing it reports exists. Also the way back: stored rows → :class:`DocumentResult`,
+so ``intake reprocess`` re-checks the ledger without re-reading any file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, col, delete
+
+from intake.config import Config
+from intake.contract import MessageInfo
+from intake.record.units import UnitSummary, update_unit
+from intake.reply.suppress import no_receipt_reason
+from intake.store.rows import DocumentRow, FindingRow, MessageRow, utcnow
+from intake.unpack import Unpacked
+from parsers.model import Problem
+from parsers.result import DocumentResult
+from rules import Campaign
+
+log = logging.getLogger(__name__)
+
+REPLIES_DISABLED = "replies disabled (reply.enabled = false)"
+
+
+def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documents: Sequence[DocumentResult],
+           blobs: Sequence[str | None], result: dict[str, Any], unpacked: Unpacked | None,
+           receipt: bool = True) -> None:
+    """Documents (with their stored copies ``blobs``), findings, status, unit and receipt; uncommitted."""
+    assert msg.id is not None
+    s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))  # type: ignore[call-overload]
+    s.exec(delete(FindingRow).where(col(FindingRow.message_pk) == msg.id))  # type: ignore[call-overload]
+    for i, (d, blob) in enumerate(zip(documents, blobs, strict=True)):
+        s.add(DocumentRow(message_pk=msg.id, position=i, filename=d.filename, container=d.container,
+                          format=d.format, form=d.form, sha256=d.sha256, size=d.size, blob_path=blob,
+                          text_trusted=d.text_trusted, fields=d.fields,
+                          problems=[problem_json(p) for p in d.problems]))
+    for f in result.get("findings", []):
+        s.add(FindingRow(message_pk=msg.id, rule=f["rule"], severity=f["severity"], form=f.get("form"),
+                         document=f.get("document"), field=f.get("field"), message=f.get("message", "")))
+    msg.result = result
+    msg.status = result.get("status")
+    msg.recommender = result.get("recommender")
+    msg.state, msg.error, msg.processed_at = "processed", None, utcnow()
+    if unpacked is not None:
+        msg.no_receipt_reason = no_receipt(cfg, unpacked)
+    s.add(msg)
+    s.flush()
+    # Auto-replies, bounces and list mail are recorded but are not submissions: they join
+    # no unit (a stranger's out-of-office must not appear as an "incomplete unit").
+    automatic = msg.no_receipt_reason is not None and msg.no_receipt_reason != REPLIES_DISABLED
+    unit = None
+    if automatic:
+        msg.unit_key = None
+    else:
+        unit = update_unit(s, campaign, msg)
+    if receipt and unpacked is not None:
+        queue_receipt(s, cfg, campaign, msg, unpacked, result, unit)
+
+
+def own_addresses(cfg: Config) -> set[str]:
+    """The intake mailbox's own addresses: mail from them never gets a receipt (no loops)."""
+    return {a.lower() for a in (cfg.reply.from_addr, cfg.source.imap.username) if "@" in a}
+
+
+def no_receipt(cfg: Config, unpacked: Unpacked) -> str | None:
+    """Why this message must get no receipt (RFC 3834 etc., or replies switched off)."""
+    reason = no_receipt_reason(unpacked, own_addresses(cfg))
+    if reason is None and not cfg.reply.enabled:
+        reason = REPLIES_DISABLED
+    return reason
+
+
+def queue_receipt(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, unpacked: Unpacked,
+                  result: dict[str, Any], unit: UnitSummary | None) -> None:
+    """Compose and enqueue the receipt in the caller's transaction, unless it must not go."""
+    if msg.no_receipt_reason is not None:
+        log.info("message %s: no receipt (%s)", msg.id, msg.no_receipt_reason)
+        return
+    from intake.reply.outbox import enqueue
+    from intake.reply.receipt import compose_receipt
+
+    assert msg.id is not None
+    enqueue(s, msg.id, compose_receipt(cfg, campaign, unpacked, result, unit))
+
+
+def documents_from_rows(rows: Sequence[DocumentRow]) -> list[DocumentResult]:
+    """Stored fields back into DocumentResults (in message order), so rules re-check without reading."""
+    return [DocumentResult.from_json({"filename": r.filename, "container": r.container, "format": r.format,
+                                      "form": r.form, "fields": r.fields or {}, "problems": r.problems or [],
+                                      "sha256": r.sha256, "size": r.size, "text_trusted": r.text_trusted})
+            for r in sorted(rows, key=lambda r: r.position)]
+
+
+def message_info_of(result: dict[str, Any]) -> MessageInfo:
+    m = (result or {}).get("message", {})
+    return MessageInfo(m.get("message_id"), m.get("from"), m.get("subject"), m.get("received_at"))
+
+
+def problems_of(result: dict[str, Any]) -> list[Problem]:
+    return [Problem(p["rule"], p.get("detail", ""), p.get("field"))
+            for p in (result or {}).get("message_problems", [])]
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    return {"rule": p.rule, "detail": p.detail, "field": p.field}

@@ -1,0 +1,170 @@
+"""The pass loop: fetch → ingest → process → mark, then send the outbox.
+
+Order is the whole point. The raw bytes are stored and the row committed (``record.ingest``)
+before any parsing, so a crash or a reader bug never loses a message. Processing commits the
+findings, the unit and the queued receipt in ONE transaction (``record.process``). Only after
+that is the mailbox told (``Source.done``: ``\\Seen`` / move, resume point advanced). A pass
+repeated after a crash therefore re-does only what was not committed, and sends nothing twice
+(one outbox row per message, unique in the ledger).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from intake.config import Config
+from intake.fetch import Incoming, Source, open_source
+from intake.record.ingest import ingest
+from intake.record.process import Processor
+from intake.store.migrations import open_ledger
+from intake.store.objects import Store
+from intake.store.rows import MailboxStateRow, MessageRow, utcnow
+from intake.workers import ReadingPool
+from rules import Campaign, load_campaign
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassStats:
+    fetched: int = 0
+    duplicates: int = 0
+    processed: int = 0
+    failed: int = 0
+    sent: int = 0
+    poll_ok: bool = True  # False when the mailbox or the disk failed during the poll
+
+    def __str__(self) -> str:
+        return (f"fetched {self.fetched}, duplicates {self.duplicates}, processed {self.processed}, "
+                f"failed {self.failed}, receipts sent {self.sent}")
+
+
+class Daemon:
+    """One mailbox source, one ledger, one campaign, one reading pool. Passes never overlap (``self.lock``)."""
+
+    def __init__(self, cfg: Config, engine: Engine | None = None, source: Source | None = None,
+                 campaign: Campaign | None = None, pool: ReadingPool | None = None) -> None:
+        self.cfg = cfg
+        self.engine = engine or open_ledger(cfg)
+        self.campaign = campaign if campaign is not None else load_campaign(cfg.rules_path)
+        self.store = Store(cfg.data_dir / "objects")
+        self.source = source or open_source(cfg, self.engine)
+        self.pool = pool or ReadingPool(cfg.workers.to_limits(cfg.limits.read_timeout_seconds))
+        self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool)
+        self.lock = threading.Lock()
+
+    def poll(self, stats: PassStats | None = None) -> PassStats:
+        """Fetch and process everything new; messages left ``stored`` by a crash first.
+
+        Raises when the mailbox or the disk fails; ``stats`` (if given) still counts what was done.
+        """
+        stats = stats if stats is not None else PassStats()
+        with self.lock:
+            self._note_poll(error=None, started=True)
+            try:
+                for pk in self._stored_pks():
+                    self._count(stats, self.process(pk))
+                for item in self.source.fetch():
+                    stats.fetched += 1
+                    pk = self.ingest(item)
+                    if pk is None:
+                        stats.duplicates += 1
+                    else:
+                        self._count(stats, self.process(pk))
+                    self.source.done(item)
+            except Exception as e:
+                # Mailbox or disk trouble: stop this pass (the resume point has not moved past
+                # anything unrecorded), say so, and try again at the next poll.
+                log.error("poll of %s stopped: %s: %s", self.source.name, type(e).__name__, e)
+                self._note_poll(error=f"{type(e).__name__}: {e}")
+                raise
+            self._note_poll(error=None)
+        return stats
+
+    def ingest(self, item: Incoming) -> int | None:
+        """Store and record one fetched message (see :mod:`intake.record.ingest`)."""
+        return ingest(self.engine, self.store, self.cfg.data_dir, self.source.name, item)
+
+    def process(self, pk: int) -> bool:
+        """Process one stored message (see :mod:`intake.record.process`)."""
+        return self.processor.process(pk)
+
+    def send(self) -> int:
+        """Deliver due receipts from the outbox."""
+        from intake.reply.outbox import send_pending
+
+        return send_pending(self.cfg, self.engine)
+
+    def run_pass(self) -> PassStats:
+        """``intake run --once``: one poll, then the outbox."""
+        stats = PassStats()
+        try:
+            self.poll(stats)
+        except Exception:  # logged and recorded in MailboxStateRow by poll(); the outbox still goes
+            stats.poll_ok = False
+        stats.sent = self.send()
+        log.info("pass done: %s", stats)
+        return stats
+
+    def close(self) -> None:
+        try:
+            self.source.close()
+        finally:
+            self.pool.close()
+            self.engine.dispose()
+
+    @staticmethod
+    def _count(stats: PassStats, ok: bool) -> None:
+        if ok:
+            stats.processed += 1
+        else:
+            stats.failed += 1
+
+    def _stored_pks(self) -> list[int]:
+        with Session(self.engine) as s:
+            q = select(MessageRow.id).where(MessageRow.state == "stored").order_by(MessageRow.id)  # type: ignore[arg-type]
+            return [pk for pk in s.exec(q).all() if pk is not None]
+
+    def _note_poll(self, error: str | None, started: bool = False) -> None:
+        with Session(self.engine) as s:
+            st = s.get(MailboxStateRow, self.source.name) or MailboxStateRow(source=self.source.name)
+            now = utcnow()
+            if started:
+                st.last_poll_at = now
+            elif error is None:
+                st.last_ok_at, st.last_error = now, None
+            else:
+                st.last_error = error[:2000]
+            s.add(st)
+            s.commit()
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("intake").setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" at every start is noise
+
+
+def run(cfg: Config, once: bool = False) -> bool:
+    """``intake run``: one pass (``once``) or the scheduler until SIGTERM/SIGINT; False when a poll failed."""
+    setup_logging()
+    daemon = Daemon(cfg)
+    try:
+        if once:
+            return daemon.run_pass().poll_ok
+        from intake.run.scheduler import serve
+
+        serve(cfg, daemon)
+        return True
+    finally:
+        daemon.close()
+
+
+__all__ = ["Daemon", "PassStats", "run", "setup_logging"]

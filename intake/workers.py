@@ -1,0 +1,176 @@
+"""Killable reading workers: each document is read, classified and extracted in a worker process.
+
+Why processes: a thread cannot be stopped, so a reader stuck in a loop on a hostile file would
+keep running (and keep its memory) for the life of the daemon, and pdfium is not thread-safe.
+A worker process can be killed. pebble's ProcessPool kills the worker that passes its
+per-document time limit and starts a fresh one; the stdlib executor cannot stop a running call.
+
+- **Time**: each document gets ``read_timeout`` (+ a small grace, so LibreOffice's own limit,
+  which is ``read_timeout``, fires first and its process group is killed by the reader); the
+  whole message gets ``message_budget`` — documents still waiting when it is spent are not read.
+- **Memory**: ``RLIMIT_AS`` (soft) in each worker: an allocation past it raises MemoryError
+  (→ ``document.too_large``) or kills the worker (→ ``document.too_large`` too), never the daemon.
+- **Threads**: a worker runs one document at a time in its main thread, so pdfium is only ever
+  used from one thread per process.
+- **Start method**: ``forkserver`` by default: the daemon has scheduler and network threads, and
+  forking a threaded process can copy a held lock into the child. The server preloads the readers
+  once, so a new worker starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import math
+import multiprocessing
+import os
+import resource
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pebble
+
+from parsers.model import Problem
+from parsers.result import DocumentResult
+
+log = logging.getLogger(__name__)
+
+GRACE_SECONDS = 5.0  # the worker's limit is the reader's + this: LibreOffice is killed by its own limit first
+_PRELOAD = ["parsers.read_file"]  # imported once in the fork server: readers, forms, pdfium, openpyxl …
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """Why these defaults: one form is a few MB and reads in well under a second; a minute per
+    document and five per message leave room for LibreOffice and 20-page PDFs, and 2 GB of address
+    space per worker fits two workers and the daemon in a small server's memory."""
+
+    processes: int = 0  # 0 = the number of cores
+    read_timeout: float = 60.0  # seconds for one document (LibreOffice conversion included)
+    memory_mb: int = 2048  # RLIMIT_AS of a worker; 0 = no limit
+    message_budget: float = 300.0  # seconds for all documents of one message together
+
+    @property
+    def size(self) -> int:
+        return self.processes if self.processes > 0 else (os.cpu_count() or 1)
+
+
+@dataclass
+class Job:
+    """One document to read: its bytes, and the result the unpack stage began (name, format, problems)."""
+
+    data: bytes
+    result: DocumentResult
+    read: bool = True  # False: the unpack stage refused the part; classify it by name only
+    timeout: float = 60.0
+
+
+@dataclass
+class _Pending:
+    job: Job
+    future: Any = field(default=None)
+
+
+def _init_worker(memory_bytes: int) -> None:
+    """Runs once in each new worker: the memory limit, and quiet logging (the parent logs)."""
+    if memory_bytes > 0:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, hard))
+    logging.getLogger().handlers[:] = [logging.NullHandler()]
+    logging.getLogger().setLevel(logging.CRITICAL)
+
+
+def _read_job(data: bytes, result: DocumentResult, read: bool, timeout: float) -> DocumentResult:
+    from parsers.read_file import read_file  # preloaded in the fork server; the parent never needs it
+
+    return read_file(data, result.filename, result.format, timeout=timeout, read=read, result=result)
+
+
+class ReadingPool:
+    """A pool of killable reading processes, sized by config; use as a context manager or ``close()``."""
+
+    def __init__(self, limits: WorkerLimits | None = None, context: str = "forkserver") -> None:
+        self.limits = limits or WorkerLimits()
+        self._context = context
+        self._pool: pebble.ProcessPool | None = None
+
+    def _started(self) -> pebble.ProcessPool:
+        if self._pool is None:
+            ctx = multiprocessing.get_context(self._context)
+            if self._context == "forkserver":
+                ctx.set_forkserver_preload(_PRELOAD)
+            self._pool = pebble.ProcessPool(
+                max_workers=self.limits.size, context=ctx, initializer=_init_worker,
+                initargs=(self.limits.memory_mb * 1024 * 1024,),
+            )
+        return self._pool
+
+    def read_all(self, jobs: Sequence[Job]) -> list[DocumentResult]:
+        """Read every job in parallel, in its own killable worker; results in the jobs' order.
+
+        Never raises for a document: a worker that passes its limit, dies or runs out of the
+        message's budget gives the document a Problem instead.
+        """
+        if not jobs:
+            return []
+        pool = self._started()
+        budget = self.limits.message_budget
+        deadline = time.monotonic() + budget if budget > 0 else math.inf
+        pending = []
+        for job in jobs:
+            p = _Pending(job)
+            p.future = pool.schedule(_read_job, args=(job.data, job.result, job.read, job.timeout),
+                                     timeout=job.timeout + GRACE_SECONDS if job.timeout > 0 else None)
+            pending.append(p)
+        return [self._collect(p, deadline) for p in pending]
+
+    def _collect(self, p: _Pending, deadline: float) -> DocumentResult:
+        res = p.job.result
+        try:
+            wait = None if deadline == math.inf else max(0.0, deadline - time.monotonic())
+            out: DocumentResult = p.future.result(timeout=wait)
+        except concurrent.futures.TimeoutError:
+            if not p.future.done():  # the message's budget is spent: stop this one too
+                p.future.cancel()
+                return _failed(res, "document.timeout",
+                               f"not read: the message's {self.limits.message_budget:g}s reading budget was used up")
+            return _failed(res, "document.timeout", f"worker killed after {p.job.timeout:g}s")
+        except concurrent.futures.CancelledError:
+            return _failed(res, "document.timeout", "not read: the message's reading budget was used up")
+        except pebble.ProcessExpired as e:
+            return _failed(res, "document.too_large",
+                           f"the reading worker died (exit code {e.exitcode}): over the memory limit or a crash")
+        except Exception as e:  # noqa: BLE001 - pickling or pool trouble: ours, not the sender's
+            log.error("reading %r failed in the pool: %s: %s", res.filename, type(e).__name__, e)
+            return _failed(res, "document.internal_error", f"pool: {type(e).__name__}: {e}"[:300])
+        for trace in out.traces:
+            log.error("internal error while reading a document (staff: document.internal_error)\n%s", trace)
+        return out
+
+    def close(self) -> None:
+        """Stop the workers (killing any still running) and wait for them: nothing is left behind."""
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> ReadingPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _failed(res: DocumentResult, rule: str, detail: str) -> DocumentResult:
+    """The unpack stage's result with a reading problem; classified by its file name alone."""
+    from parsers import forms
+
+    res.problems.append(Problem(rule, detail))
+    res.text_trusted = False
+    try:
+        res.form = forms.classify(None, res.filename, res.format)
+    except Exception:  # noqa: BLE001 - name-only classification is a nicety here
+        log.exception("classify by name of %r", res.filename)
+    return res

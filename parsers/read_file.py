@@ -1,0 +1,85 @@
+"""One file → one :class:`DocumentResult`: read it, classify it, extract its form's fields.
+
+This is the unit of work a reading worker does (``intake/workers.py`` runs it in a killable
+process). Two kinds of failure are kept apart, because they mean opposite things to the
+sender:
+
+- the *file* is bad (corrupt, encrypted, empty, too big): the reader says so with a Problem
+  such as ``document.unreadable``, and the receipt asks the unit to check the file;
+- *our code* raised: that is our bug, never the sender's. It becomes
+  ``document.internal_error`` (a staff-only warning, "已转人工核对"), the traceback is kept in
+  :attr:`DocumentResult.traces` for the caller to log, and the document is treated like one
+  whose text cannot be trusted, so no rule blames the unit for fields we failed to read.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import TypeVar
+
+from parsers import forms, readers
+from parsers.model import Document, Problem
+from parsers.result import DocumentResult
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+INTERNAL_ERROR = "document.internal_error"
+#: Formats that are opened by the unpack stage, not read here: their members come as their own files.
+CONTAINERS = frozenset({"zip", "rar", "7z", "eml"})
+
+
+def read_file(
+    data: bytes,
+    filename: str,
+    fmt: str,
+    *,
+    timeout: float = 60.0,
+    read: bool = True,
+    result: DocumentResult | None = None,
+) -> DocumentResult:
+    """Read, classify and extract one file; every failure is a Problem on the result, never raised.
+
+    ``read=False`` (a part the unpack stage already refused) skips the reader but still
+    classifies by name, so the receipt can say *which* form's file was bad. ``timeout`` is
+    handed to LibreOffice (the one external process); the caller bounds the whole call.
+    """
+    res = result if result is not None else DocumentResult(filename=filename, container=None, format=fmt)
+    if fmt in CONTAINERS:
+        return res  # listed; its members follow as their own parts
+    doc: Document | None = None
+    if read:
+        doc = _guarded(res, "read", lambda: readers.read(data, fmt, filename, timeout=timeout))
+        if doc is not None:
+            res.problems.extend(doc.problems)
+            res.text_trusted = doc.text_trusted
+        elif res.traces:
+            res.text_trusted = False
+    form = _guarded(res, "classify", lambda: forms.classify(doc, filename, fmt))
+    if form is None:  # our classifier failed: the sender's own file name is the next best witness
+        form = _guarded(res, "classify by name", lambda: forms.classify(None, filename, fmt)) or "unknown"
+    res.form = form
+    if doc is not None and form != "unknown":
+        fields = _guarded(res, "extract", lambda: forms.extract(form, doc, fmt))
+        if fields is not None:
+            res.fields = fields
+        else:
+            res.text_trusted = False  # nothing read: no "field missing" errors for our failure
+    return res
+
+
+def _guarded(res: DocumentResult, stage: str, fn: Callable[[], T]) -> T | None:
+    """``fn()``; MemoryError → document.too_large, any other exception → document.internal_error."""
+    try:
+        return fn()
+    except MemoryError:
+        res.problems.append(Problem("document.too_large", f"{stage}: out of memory (worker memory limit)"))
+        return None
+    except Exception as e:  # noqa: BLE001 - our bug, reported to staff, never to the sender
+        log.exception("internal error in %s of %r", stage, res.filename)
+        res.problems.append(Problem(INTERNAL_ERROR, f"{stage}: {type(e).__name__}: {e}"[:300]))
+        res.traces.append(f"{stage} of {res.filename!r}:\n{traceback.format_exc()[-6000:]}")
+        return None
