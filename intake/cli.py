@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,17 @@ app.add_typer(rules_app, name="rules")
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Config TOML (default: embedded example inbox)")
 ]
+
+
+def _read_only(view: Callable[[], object]) -> object:
+    """Run a read-only view; a missing or outdated ledger is a clear message and exit 2, not a new ledger."""
+    from intake.store.migrations import LedgerUnavailable
+
+    try:
+        return view()
+    except LedgerUnavailable as e:
+        typer.echo(f"ledger: {e}", err=True)
+        raise typer.Exit(2) from e
 
 
 def _config(path: Path | None) -> Config:
@@ -78,7 +90,8 @@ def run(
     """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT."""
     from intake.run.daemon import run as run_daemon
 
-    if not run_daemon(_config(config), once=once):
+    stats = run_daemon(_config(config), once=once)
+    if stats is not None and not stats.poll_ok:
         typer.echo("the mailbox poll failed (see the log above and `intake status`)", err=True)
         raise typer.Exit(1)
 
@@ -94,7 +107,8 @@ def ledger(
     from intake.staff.views import ledger_view, review_view, units_view
 
     view = review_view if review else units_view if units else ledger_view
-    view(_config(config), as_json)
+    cfg = _config(config)
+    _read_only(lambda: view(cfg, as_json))
 
 
 @app.command()
@@ -105,7 +119,8 @@ def show(
     """Show one message: documents, fields, findings, receipt."""
     from intake.staff.views import show_view
 
-    if not show_view(_config(config), message_id):
+    cfg = _config(config)
+    if not _read_only(lambda: show_view(cfg, message_id)):
         raise typer.Exit(1)
 
 
@@ -145,7 +160,24 @@ def outbox(
     """List receipts that could not be delivered; --retry queues them again (e.g. after a password fix)."""
     from intake.staff.views import outbox_view
 
-    outbox_view(_config(config), retry)
+    cfg = _config(config)
+    _read_only(lambda: outbox_view(cfg, retry))
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False,
+    max_age: Annotated[float | None, typer.Option(
+        "--max-age", help="Seconds since the last successful poll before it counts as stuck "
+        "(default: schedule.stale_after_seconds)")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Is the daemon alive? Last good poll, backlog, receipts, internal errors; exit 1 when stale (for cron)."""
+    from intake.staff.status import status_view
+
+    cfg = _config(config)
+    if not _read_only(lambda: status_view(cfg, as_json, max_age)):
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,6 +68,7 @@ class ScheduleConfig:
     poll_seconds: float = 60.0  # a receipt "within a minute" needs a poll at least this often
     outbox_seconds: float = 15.0
     misfire_grace_seconds: float = 30.0
+    stale_after_seconds: float = 600.0  # `intake status` exits 1 when the last good poll is older than this
 
 
 @dataclass
@@ -153,7 +154,7 @@ class Config:
 
 #: Numbers that must be above zero: a zero interval or limit would spin, refuse everything or never end.
 POSITIVE = frozenset({
-    "schedule.poll_seconds", "schedule.outbox_seconds", "source.imap.timeout", "reply.smtp.timeout",
+    "schedule.poll_seconds", "schedule.outbox_seconds", "schedule.stale_after_seconds", "source.imap.timeout", "reply.smtp.timeout",
     "reply.max_per_sender_per_hour", "reply.max_attempts", "limits.max_part_bytes", "limits.max_total_bytes",
     "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",
     "workers.message_budget_seconds",

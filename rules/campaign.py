@@ -46,6 +46,7 @@ class MessageSpec:
     text: str
     silent_for: list[str] = dc_field(default_factory=list)  # "form" or "form.copy" where it is normal
     severity_for: dict[str, str] = dc_field(default_factory=dict)  # per-form severity override
+    audience: str = "unit"  # "staff": our own trouble, never presented to the sender as theirs
 
 
 class _Keep(dict):

@@ -19,9 +19,12 @@ class Finding:
     form: str | None = None
     document: str | None = None
     field: str | None = None
+    #: "unit" (the default: the receipt tells the sender) or "staff" (our own trouble, e.g.
+    #: document.internal_error: the receipt only says staff will look at the file)
+    audience: str = "unit"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "form": self.form,
@@ -29,10 +32,14 @@ class Finding:
             "field": self.field,
             "message": self.message,
         }
+        if self.audience != "unit":  # an added key (the contract allows additions)
+            out["audience"] = self.audience
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Finding:
-        return cls(d["rule"], d["severity"], d["message"], d.get("form"), d.get("document"), d.get("field"))
+        return cls(d["rule"], d["severity"], d["message"], d.get("form"), d.get("document"), d.get("field"),
+                   d.get("audience", "unit"))
 
 
 def status_of(findings: list[Finding], late: bool) -> str:

@@ -28,7 +28,8 @@ CAMPAIGN_KEYS = {"id", "name", "year", "timezone", "deadline", "deadline_inclusi
                  "statistics_period"}
 FORM_KEYS = {"name", "required", "copies", "severity"}
 RULE_KEYS = {"id", "kind", "form", "field", "fields", "severity", "message", "copy", "when", "check"}
-MESSAGE_KEYS = {"severity", "text", "silent_for", "severity_for"}
+MESSAGE_KEYS = {"severity", "text", "silent_for", "severity_for", "audience"}
+AUDIENCES = ("unit", "staff")
 WHEN_KEYS = {"field", "equals", "filled"}
 
 
@@ -222,7 +223,11 @@ def _messages(src: _Source, data: Any) -> dict[str, MessageSpec]:
             if f not in (*FORMS, "unknown"):
                 raise src.error(f"[messages] {mid!r} severity_for: unknown form {f!r}", mid)
             _severity(src, v, f"[messages] {mid!r} severity_for", mid)
-        out[mid] = MessageSpec(mid, sev, spec["text"], list(silent), dict(by_form))
+        audience = spec.get("audience", "unit")
+        if audience not in AUDIENCES:
+            raise src.error(f"[messages] {mid!r} audience: expected one of {', '.join(AUDIENCES)}, got {audience!r}",
+                            mid)
+        out[mid] = MessageSpec(mid, sev, spec["text"], list(silent), dict(by_form), audience)
     return out
 
 

@@ -38,7 +38,7 @@ def problem_finding(campaign: Campaign, problem: Problem, doc: DocumentResult | 
         detail=problem.detail,
     )
     return Finding(problem.rule, severity, text, form=form, document=doc.filename if doc else None,
-                   field=problem.field)
+                   field=problem.field, audience=spec.audience if spec is not None else "unit")
 
 
 def document_problems(campaign: Campaign, doc: DocumentResult) -> list[Finding]:

@@ -188,15 +188,27 @@ def finding_text(f: Any, names: dict[str, str]) -> str:
 
 
 def split_findings(findings: list[Any], names: dict[str, str]) -> tuple[list[str], list[str]]:
-    """(errors, warnings) as texts, in order, each once."""
+    """(errors, warnings) for the sender as texts, in order, each once; staff-only findings are left
+    out (see :func:`staff_notes`): our own trouble must never read as the sender's to fix."""
     errors: list[str] = []
     warnings: list[str] = []
     for f in findings or []:
+        if _get(f, "audience", "unit") != "unit":
+            continue
         text = finding_text(f, names)
         target = errors if _get(f, "severity") == "error" else warnings
         if text and text not in target:
             target.append(text)
     return errors, warnings
+
+
+def staff_notes(findings: list[Any], names: dict[str, str]) -> list[str]:
+    """Staff-only findings as the receipt shows them: the file will be checked by hand, nothing to resend."""
+    out: list[str] = []
+    for f in findings or []:
+        if _get(f, "audience", "unit") != "unit" and (text := finding_text(f, names)) not in out:
+            out.append(text)
+    return out
 
 
 def forms_received(documents: list[Any], names: dict[str, str]) -> list[str]:
@@ -236,6 +248,7 @@ def receipt_context(
         "documents": documents,
         "errors": errors,
         "warnings": warnings,
+        "staff_notes": staff_notes(result.get("findings") or [], names),
         "status": status,
         "status_text": STATUS_TEXT.get(status, status),
         "unit": None,

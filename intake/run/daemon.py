@@ -152,17 +152,17 @@ def setup_logging(level: int = logging.INFO) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" at every start is noise
 
 
-def run(cfg: Config, once: bool = False) -> bool:
-    """``intake run``: one pass (``once``) or the scheduler until SIGTERM/SIGINT; False when a poll failed."""
+def run(cfg: Config, once: bool = False) -> PassStats | None:
+    """``intake run``: one pass (``once``, its stats) or the scheduler until SIGTERM/SIGINT (None)."""
     setup_logging()
     daemon = Daemon(cfg)
     try:
         if once:
-            return daemon.run_pass().poll_ok
+            return daemon.run_pass()
         from intake.run.scheduler import serve
 
         serve(cfg, daemon)
-        return True
+        return None
     finally:
         daemon.close()
 

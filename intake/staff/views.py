@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from intake.config import Config
 from intake.reply.receipt import FORM_NAMES, STATUS_TEXT
+from intake.store.migrations import open_ledger_readonly
 from intake.store.rows import DocumentRow, FindingRow, MessageRow, OutboxRow, UnitRow
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -94,9 +95,7 @@ def ledger_rows(session: Session) -> list[dict[str, Any]]:
 
 
 def ledger_view(cfg: Config, as_json: bool = False) -> None:
-    from intake.store.migrations import open_ledger
-
-    engine = open_ledger(cfg)
+    engine = open_ledger_readonly(cfg)
     with Session(engine) as s:
         rows = ledger_rows(s)
     if as_json:
@@ -120,9 +119,7 @@ def ledger_view(cfg: Config, as_json: bool = False) -> None:
 
 def units_view(cfg: Config, as_json: bool = False) -> None:
     """Per recommending unit: who has submitted, who is complete, who is late (from all its messages)."""
-    from intake.store.migrations import open_ledger
-
-    engine = open_ledger(cfg)
+    engine = open_ledger_readonly(cfg)
     with Session(engine) as s:
         counts = dict(s.exec(select(MessageRow.unit_key, func.count()).group_by(MessageRow.unit_key)).all())
         rows = [{
@@ -147,7 +144,7 @@ def units_view(cfg: Config, as_json: bool = False) -> None:
     _console().print(t)
 
 
-REVIEW_ZH = {"document.scanned": "扫描件", "document.cid_text": "文字无法提取（字体无编码表）",
+REVIEW_ZH = {"document.internal_error": "系统处理出错（程序问题，非来件问题）", "document.scanned": "扫描件", "document.cid_text": "文字无法提取（字体无编码表）",
              "document.image": "图片", "document.timeout": "读取超时", "document.unreadable": "文件损坏",
              "document.encrypted": "已加密", "converter.missing": "缺少转换程序"}
 
@@ -171,9 +168,7 @@ def review_rows(session: Session) -> list[dict[str, Any]]:
 
 def review_view(cfg: Config, as_json: bool = False) -> None:
     """The manual-review list: scanned, CID-font, image, unreadable or timed-out documents."""
-    from intake.store.migrations import open_ledger
-
-    with Session(open_ledger(cfg)) as s:
+    with Session(open_ledger_readonly(cfg)) as s:
         rows = review_rows(s)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -196,9 +191,7 @@ def _receipt_zh(state: str) -> str:
 
 def show_view(cfg: Config, message_pk: int) -> bool:
     """Print one message in full; False when there is no such message."""
-    from intake.store.migrations import open_ledger
-
-    engine = open_ledger(cfg)
+    engine = open_ledger_readonly(cfg)
     con = _console()
     with Session(engine) as s:
         m = s.get(MessageRow, message_pk)
@@ -279,9 +272,7 @@ def print_result(result: dict[str, Any]) -> None:
 def outbox_view(cfg: Config, retry: bool = False) -> None:
     """Receipts that could not be delivered, with the reason; ``retry`` queues them again."""
     from intake.reply.outbox import retry_failed
-    from intake.store.migrations import open_ledger
-
-    engine = open_ledger(cfg)
+    engine = open_ledger_readonly(cfg)
     with Session(engine) as s:
         rows = s.exec(select(OutboxRow).where(OutboxRow.state == "failed").order_by(col(OutboxRow.id))).all()
         t = Table(title=f"发送失败的回执（{len(rows)} 封）")

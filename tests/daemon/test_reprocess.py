@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-import intake.pipeline
+import intake.record.process
 from intake.cli import app
+from intake.record.process import Processor
 from intake.record.reprocess import reprocess
 from intake.run.daemon import Daemon, run
 from intake.store.rows import MessageRow, OutboxRow, UnitRow
@@ -37,7 +38,7 @@ def test_rule_change_rechecks_from_fields_without_reading_or_resending(cfg, drop
     def no_reading(*_a, **_k):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("re-check must not re-read files")
 
-    monkeypatch.setattr(intake.pipeline, "read_message", no_reading)
+    monkeypatch.setattr(intake.record.process, "read_message", no_reading)
     cfg.campaign.rules = str(_earlier_deadline(tmp_path))
     report = reprocess(cfg, progress=False)
 
@@ -54,13 +55,13 @@ def test_reparse_reads_the_stored_raw_again(cfg, drop, monkeypatch):
     drop("01.eml", build_message([], message_id="<r2@x>"))
     run(cfg, once=True)
     calls = []
-    real = intake.pipeline.read_message
+    real = intake.record.process.read_message
 
     def counting(*a, **k):  # noqa: ANN002, ANN003, ANN202
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(intake.pipeline, "read_message", counting)
+    monkeypatch.setattr(intake.record.process, "read_message", counting)
     report = reprocess(cfg, reparse=True, progress=False)
     assert report.checked == 1 and calls == [1] and report.messages == []
 
@@ -68,16 +69,16 @@ def test_reparse_reads_the_stored_raw_again(cfg, drop, monkeypatch):
 def test_cli_failed_only_retries_failed_messages(cfg, drop, monkeypatch, tmp_path):
     drop("01.eml", build_message([], message_id="<r3@x>"))
     drop("02.eml", build_message([], subject="好的", message_id="<r4@x>"))
-    real = Daemon.read_and_judge
+    real = Processor._read_judge_record
 
-    def broken(self, msg, raw):  # noqa: ANN001, ANN202
+    def broken(self, s, msg):  # noqa: ANN001, ANN202
         if msg.message_id == "<r3@x>":
             raise ValueError("bad table")
-        return real(self, msg, raw)
+        return real(self, s, msg)
 
-    monkeypatch.setattr(Daemon, "read_and_judge", broken)
+    monkeypatch.setattr(Processor, "_read_judge_record", broken)
     run(cfg, once=True)
-    monkeypatch.setattr(Daemon, "read_and_judge", real)
+    monkeypatch.setattr(Processor, "_read_judge_record", real)
     conf = tmp_path / "c.toml"
     conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n', encoding="utf-8")
 

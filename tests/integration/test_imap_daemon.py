@@ -8,6 +8,7 @@ import imapclient
 import pytest
 
 from intake.fetch.imap import ImapSource
+from intake.record.process import Processor
 from intake.run.daemon import Daemon, run
 from tests.fixtures.mail import build_message
 from tests.integration.conftest import parse
@@ -126,14 +127,14 @@ def test_processing_crash_is_recorded_and_the_next_message_still_processed(
     dovecot.append(user, submission(subject="BOOM 会让读取出错"), msg_time=SENT)
     dovecot.append(user, submission(subject="正常的一封"), msg_time=SENT)
     cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
-    original = Daemon.read_and_judge
+    original = Processor._read_judge_record
 
-    def flaky(self, msg, raw):  # noqa: ANN001, ANN202
+    def flaky(self, s, msg):  # noqa: ANN001, ANN202
         if "BOOM" in (msg.subject or ""):
             raise RuntimeError("reader exploded")
-        return original(self, msg, raw)
+        return original(self, s, msg)
 
-    monkeypatch.setattr(Daemon, "read_and_judge", flaky)
+    monkeypatch.setattr(Processor, "_read_judge_record", flaky)
     stats = run(cfg, once=True)
 
     assert (stats.processed, stats.failed, stats.sent) == (1, 1, 1)
@@ -143,7 +144,7 @@ def test_processing_crash_is_recorded_and_the_next_message_still_processed(
     # both are safely recorded, so both are marked; the failed one waits for `intake reprocess`
     assert all(b"\\Seen" in f for f in dovecot.flags(user).values())
 
-    monkeypatch.setattr(Daemon, "read_and_judge", original)
+    monkeypatch.setattr(Processor, "_read_judge_record", original)
     from intake.record.reprocess import reprocess
 
     report = reprocess(cfg, failed_only=True, progress=False)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import pytest
 
-from parsers.model import Document
 from parsers.readers import READERS, office, read
 from tests.fixtures import office as build
 
@@ -27,26 +26,20 @@ def test_empty_file_unreadable():
     assert [p.rule for p in read(b"", "docx", "x.docx").problems] == ["document.unreadable"]
 
 
-def test_timeout_stops_waiting(monkeypatch):
-    def slow(data, filename, timeout):
-        time.sleep(2)
-        return Document(blocks=["late"])
+def test_reader_bug_is_ours_not_the_senders(monkeypatch):
+    """A reader that raises is our bug: document.internal_error with the traceback, never 'unreadable'."""
+    from parsers.read_file import read_file
 
-    monkeypatch.setitem(READERS, "txt", slow)
-    t0 = time.monotonic()
-    doc = read(b"abc", "txt", "x.txt", timeout=0.2)
-    assert time.monotonic() - t0 < 1.0
-    assert [p.rule for p in doc.problems] == ["document.timeout"] and doc.blocks == []
-
-
-def test_reader_bug_becomes_unreadable(monkeypatch):
     def broken(data, filename, timeout):
         raise RecursionError("too deep")
 
     monkeypatch.setitem(READERS, "txt", broken)
-    doc = read(b"abc", "txt", "x.txt")
-    assert [p.rule for p in doc.problems] == ["document.unreadable"]
-    assert "RecursionError" in doc.problems[0].detail
+    with pytest.raises(RecursionError):
+        read(b"abc", "txt", "x.txt")
+    res = read_file(b"abc", "x.txt", "txt")
+    assert [p.rule for p in res.problems] == ["document.internal_error"]
+    assert "RecursionError" in res.problems[0].detail and "Traceback" in res.traces[0]
+    assert not res.text_trusted
 
 
 def test_converter_missing(monkeypatch):

@@ -223,7 +223,7 @@ def _case(rng: random.Random, seed_files: list[tuple[str, str, bytes]], lo_share
     return name, fmt, mutation, MUTATIONS[mutation](rng, data)
 
 
-def check_one(name: str, fmt: str, data: bytes, campaign, read_timeout: float = 20.0) -> list[str]:
+def check_one(name: str, fmt: str, data: bytes, campaign, pool, read_timeout: float = 20.0) -> list[str]:
     """Failures (empty when fine) of one mutated file: as an attachment (or as the message itself for
     ``eml``) through the pipeline's stages, the same calls as ``check_message``, then the schema."""
     from intake.pipeline import judge, message_info, read_message, receipt_time
@@ -232,25 +232,27 @@ def check_one(name: str, fmt: str, data: bytes, campaign, read_timeout: float = 
 
     raw = data if fmt == "eml" else build_message([(name, data)])
     try:
-        rm = read_message(raw, None, read_timeout)
+        rm = read_message(raw, pool, read_timeout=read_timeout)
         when = receipt_time(rm.unpacked)
         result = judge(campaign, message_info(rm.unpacked, when, campaign), rm.documents, when,
                        rm.unpacked.problems).to_json()
         validate(json.loads(json.dumps(result, ensure_ascii=False)))
     except Exception:
         return ["pipeline/schema: " + traceback.format_exc(limit=-4)]
-    # the pipeline turns extractor exceptions into document.unreadable so a message is never lost;
+    # the pipeline turns our own exceptions into document.internal_error so a message is never lost;
     # here they are bugs to see
-    return [f"{d.filename}: exception caught by the pipeline: {p.detail}" for d in rm.documents for p in d.problems
-            if p.detail.startswith(("extract ", "classify "))]
+    return [f"{d.filename}: our exception, caught by the pipeline: {p.detail}" for d in rm.documents
+            for p in d.problems if p.rule == "document.internal_error"]
 
 
 def run_fuzz(n: int, seed: int = 0, time_budget: float | None = None, lo_formats: bool = True,
              slow_seconds: float = 30.0, seed_files: list | None = None, lo_share: float = 0.03) -> dict:
     """Run ``n`` cases (or until ``time_budget`` seconds); returns counts, failures and the slowest case."""
+    from intake.workers import ReadingPool, WorkerLimits
     from rules import load_campaign
 
     campaign = load_campaign()
+    pool = ReadingPool(WorkerLimits(read_timeout=20.0))
     files = seed_files if seed_files is not None else seeds(lo_formats)
     failures: list[str] = []
     slowest = (0.0, "")
@@ -262,7 +264,7 @@ def run_fuzz(n: int, seed: int = 0, time_budget: float | None = None, lo_formats
         rng = random.Random(f"{seed}:{i}")
         name, fmt, mutation, data = _case(rng, files, lo_share)
         t0 = time.perf_counter()
-        errs = check_one(name, fmt, data, campaign)
+        errs = check_one(name, fmt, data, campaign, pool)
         secs = time.perf_counter() - t0
         label = f"case {seed}:{i} {fmt} {mutation}"
         slowest = max(slowest, (secs, label))
@@ -270,4 +272,5 @@ def run_fuzz(n: int, seed: int = 0, time_budget: float | None = None, lo_formats
             errs.append(f"took {secs:.1f}s")
         failures += [f"{label}: {e}" for e in errs]
         done += 1
+    pool.close()
     return {"cases": done, "failures": failures, "slowest": f"{slowest[1]} {slowest[0]:.2f}s"}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from intake.config import Config
@@ -31,6 +33,36 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         acfg.attributes["connection"] = conn
         command.upgrade(acfg, "head")
+
+
+class LedgerUnavailable(RuntimeError):
+    """A read-only command found no ledger, or one whose schema is not the current one."""
+
+
+def open_ledger_readonly(cfg: Config) -> Engine:
+    """The ledger for a command that only reads (ledger, show, units, status): never created, never migrated.
+
+    Creating an empty ledger in whatever folder a staff member happened to run ``intake ledger``
+    in would hide the real one; migrating it from a read-only command could race the daemon.
+    """
+    url = cfg.database_url
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise LedgerUnavailable(f"no ledger at {path}: run `intake run` first, or pass the daemon's config with -c")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as e:
+        engine.dispose()
+        raise LedgerUnavailable(f"cannot open the ledger {engine.url!r}: {type(e).__name__}: {e}") from e
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if current != head:
+        engine.dispose()
+        raise LedgerUnavailable(f"the ledger's schema is {current or 'empty'}, this program needs {head}: "
+                                "start the daemon (`intake run`) once to upgrade it")
+    return engine
 
 
 def open_ledger(cfg: Config) -> Engine:

@@ -1,0 +1,87 @@
+"""``intake status``: is the daemon alive and is anything stuck? For staff and for a monitoring cron.
+
+Read from the ledger only (never the mailbox), so it works while the daemon runs and says the
+same thing the daemon last saw: the last successful poll, where fetching resumes, messages
+stored but not processed, failed messages, receipts pending or failed, documents our own code
+failed on (document.internal_error), and the last error. Exit 1 when the last good poll is
+older than ``schedule.stale_after_seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from intake.config import Config
+from intake.staff.views import local_time
+from intake.store.migrations import open_ledger_readonly
+from intake.store.rows import DocumentRow, MailboxStateRow, MessageRow, OutboxRow
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    return None if dt is None else dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict[str, Any]:
+    """Everything ``intake status`` shows, as one dict (also its ``--json``)."""
+    now = now or datetime.now(UTC)
+    sources = []
+    for st in s.exec(select(MailboxStateRow).order_by(col(MailboxStateRow.source))).all():
+        ok = _aware(st.last_ok_at)
+        sources.append({
+            "source": st.source, "uidvalidity": st.uidvalidity, "last_uid": st.last_uid,
+            "last_poll_at": _aware(st.last_poll_at), "last_ok_at": ok, "last_error": st.last_error,
+            "stale": ok is None or (now - ok).total_seconds() > max_age,
+        })
+    states = dict(s.exec(select(MessageRow.state, func.count()).group_by(MessageRow.state)).all())
+    receipts = dict(s.exec(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all())
+    internal = [d for d in s.exec(select(DocumentRow)).all()
+                if any(p.get("rule") == "document.internal_error" for p in d.problems or [])]
+    return {
+        "sources": sources,
+        "messages": {"stored": states.get("stored", 0), "processed": states.get("processed", 0),
+                     "failed": states.get("failed", 0)},
+        "receipts": {"pending": receipts.get("pending", 0), "sent": receipts.get("sent", 0),
+                     "failed": receipts.get("failed", 0)},
+        "internal_errors": [{"message": d.message_pk, "filename": d.filename} for d in internal],
+        "max_age_seconds": max_age,
+        "ok": bool(sources) and not any(x["stale"] for x in sources),
+    }
+
+
+def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None) -> bool:
+    """Print the status; True when every source polled successfully within ``max_age`` seconds."""
+    limit = max_age if max_age is not None else cfg.schedule.stale_after_seconds
+    engine = open_ledger_readonly(cfg)
+    try:
+        with Session(engine) as s:
+            data = status_data(s, limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        return bool(data["ok"])
+    con = Console()
+    if not data["sources"]:
+        con.print("[red]尚未轮询过邮箱[/red]（守护进程没有运行过？）")
+    for src in data["sources"]:
+        mark = "[red]已停滞[/red]" if src["stale"] else "[green]正常[/green]"
+        con.print(f"邮箱 {src['source']}：{mark}")
+        con.print(f"  上次成功轮询：{local_time(src['last_ok_at'])}　上次轮询：{local_time(src['last_poll_at'])}")
+        con.print(f"  UIDVALIDITY {src['uidvalidity'] or '—'}，已取到 UID {src['last_uid']}")
+        if src["last_error"]:
+            con.print(f"  [red]最近的错误[/red]：{src['last_error']}")
+    m, r = data["messages"], data["receipts"]
+    con.print(f"邮件：已处理 {m['processed']}，待处理 {m['stored']}，处理失败 {m['failed']}")
+    con.print(f"回执：已发送 {r['sent']}，待发送 {r['pending']}，发送失败 {r['failed']}")
+    if data["internal_errors"]:
+        con.print(f"[red]系统处理出错的文件 {len(data['internal_errors'])} 个[/red]（intake ledger --review 查看）：")
+        for d in data["internal_errors"][:20]:
+            con.print(f"  来信 {d['message']}：{d['filename']}")
+    return bool(data["ok"])
