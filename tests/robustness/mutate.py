@@ -227,8 +227,8 @@ def check_one(name: str, fmt: str, data: bytes, campaign, pool, read_timeout: fl
     """Failures (empty when fine) of one mutated file: as an attachment (or as the message itself for
     ``eml``) through the pipeline's stages, the same calls as ``check_message``, then the schema."""
     from intake.pipeline import judge, message_info, read_message, receipt_time
+    from tests.contract_schema import validate
     from tests.fixtures.mail import build_message
-    from tests.robustness.schema import validate
 
     raw = data if fmt == "eml" else build_message([(name, data)])
     try:

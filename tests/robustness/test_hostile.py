@@ -14,8 +14,8 @@ from parsers import readers
 from parsers.model import Document, Table
 from parsers.readers import limits, seal
 from parsers.readers.cells import sparse_grid
+from tests.contract_schema import validate
 from tests.robustness import hostile
-from tests.robustness.schema import validate
 
 # the reduced sizes still show the attack's shape; these cases are cheap even at full size
 FULL = {"xlsx-far-cell", "xlsx-giant-merge", "xlsx-column-merges", "docx-nested-10", "pdf-huge-page",
