@@ -86,3 +86,32 @@ def test_date_text():
     assert date_text(dt.datetime(2020, 9, 15)) == "2020-09-15"
     assert date_text(dt.datetime(2020, 9, 15, 14, 30)) == "2020-09-15 14:30"
     assert date_text(dt.date(2020, 9, 1)) == "2020-09-01"
+
+
+def _with_entities(xlsx: bytes) -> bytes:
+    """The same workbook whose sheet XML declares entities (billion laughs, an external file)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                doctype = (b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+                           b'<!ENTITY x SYSTEM "file:///etc/passwd">]>')
+                head, sep, rest = data.partition(b"?>")
+                data = head + sep + doctype + rest if sep else doctype + data
+            zout.writestr(info, data)
+    return out.getvalue()
+
+
+def test_xlsx_entity_declarations_are_refused_not_expanded():
+    """defusedxml is installed, so openpyxl refuses DTD entities: a crafted sheet is unreadable, never
+    expanded (billion laughs) nor resolved (/etc/passwd into a cell)."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML, "defusedxml must be installed (pyproject dependency)"
+    doc = read(_with_entities(build.xlsx_form()), "xlsx", "统计表.xlsx")
+    assert [p.rule for p in doc.problems] == ["document.unreadable"]
+    assert "root:" not in doc.text()
