@@ -23,6 +23,16 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
     ("[reply]\ntransport = 'smtp'\n", "reply.smtp.host"),
     ("[schedule]\npoll_seconds = 0\n", "schedule.poll_seconds"),
     ("[reply]\nenabled = 'yes'\n", "reply.enabled"),
+    ("[schedule]\noutbox_seconds = 0\n", "schedule.outbox_seconds"),
+    ("[limits]\nmax_parts = -1\n", "limits.max_parts"),
+    ("[limits]\nread_timeout_seconds = 0\n", "limits.read_timeout_seconds"),
+    ("[workers]\nprocesses = -2\n", "workers.processes"),
+    ("[workers]\nmemory_mb = -1\n", "workers.memory_mb"),
+    ("[workers]\nmessage_budget_seconds = 0\n", "workers.message_budget_seconds"),
+    ("[source.imap]\nport = 0\n", "source.imap.port"),
+    ("[reply.smtp]\nport = 70000\n", "reply.smtp.port"),
+    ("[reply]\nmax_attempts = 0\n", "reply.max_attempts"),
+    ("[schedule]\nmisfire_grace_seconds = -5\n", "schedule.misfire_grace_seconds"),
 ])
 def test_bad_values_name_the_key(tmp_path, toml, key):
     p = tmp_path / "c.toml"
@@ -67,3 +77,22 @@ def test_example_config_has_every_key_with_its_default():
     default = Config()
     default.base_dir = cfg.base_dir
     assert cfg == default
+
+
+def test_zero_is_allowed_where_it_means_something(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[workers]\nprocesses = 0\nmemory_mb = 0\n[schedule]\nmisfire_grace_seconds = 0\n", encoding="utf-8")
+    cfg = load_config(p)
+    assert cfg.workers.processes == 0 and cfg.workers.memory_mb == 0
+
+
+def test_ca_files_are_relative_to_the_config_file(tmp_path, monkeypatch):
+    conf_dir = tmp_path / "etc"
+    conf_dir.mkdir()
+    p = conf_dir / "c.toml"
+    p.write_text('[source.imap]\nca_file = "certs/imap.pem"\n[reply.smtp]\nca_file = "certs/smtp.pem"\n',
+                 encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # somewhere else: the config's folder must decide, not the cwd
+    cfg = load_config(p)
+    assert cfg.source.imap.ca_file == str(conf_dir / "certs" / "imap.pem")
+    assert cfg.reply.smtp.ca_file == str(conf_dir / "certs" / "smtp.pem")

@@ -122,3 +122,58 @@ def test_ledger_review_lists_documents_to_check_by_eye(cfg, drop, tmp_path):
     assert "document.unreadable" in rows["附件3 统计表.pdf"]["reasons"]
     table = CliRunner().invoke(app, ["ledger", "--review", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
     assert "需人工核对的文件（2 个）" in table.output and "文件损坏" in table.output
+
+
+def test_read_only_commands_never_create_a_ledger(tmp_path):
+    conf = _conf(tmp_path)
+    runner = CliRunner()
+    for args in (["ledger"], ["ledger", "--units"], ["ledger", "--review"], ["show", "1"], ["status"], ["outbox"]):
+        out = runner.invoke(app, [*args, "-c", conf])
+        assert out.exit_code == 2, (args, out.output)
+        assert "no ledger" in out.output and "intake run" in out.output
+    assert not (tmp_path / "var").exists(), "a read-only command created the data folder"
+
+
+def test_read_only_commands_refuse_an_outdated_ledger(tmp_path):
+    from sqlalchemy import text
+
+    from intake.store.rows import make_engine
+
+    (tmp_path / "var").mkdir()
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'ledger.db'}")
+    with engine.begin() as conn:  # a ledger from an older release: schema not at head
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0000_older')"))
+    engine.dispose()
+    out = CliRunner().invoke(app, ["ledger", "-c", _conf(tmp_path)])
+    assert out.exit_code == 2 and "schema" in out.output and "intake run" in out.output
+
+
+def test_status_reports_the_poll_and_exits_1_when_stale(cfg, drop, tmp_path):
+    drop("01.eml", build_message([], subject="江苏省QC材料", received=ON_TIME, message_id="<st1@x>"))
+    run(cfg, once=True)
+    runner = CliRunner()
+    out = runner.invoke(app, ["status", "--json", "-c", _conf(tmp_path)])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    [src] = data["sources"]
+    assert src["last_error"] is None and not src["stale"] and data["ok"]
+    assert data["messages"] == {"stored": 0, "processed": 1, "failed": 0}
+    assert data["receipts"]["sent"] == 1 and data["internal_errors"] == []
+    stale = runner.invoke(app, ["status", "--max-age", "0", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
+    assert stale.exit_code == 1 and "已停滞" in stale.output
+
+
+def test_run_once_exits_1_when_the_poll_failed(tmp_path):
+    import shutil
+
+    conf = _conf(tmp_path)
+    (tmp_path / "inbox").mkdir()
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", "--once", "-c", conf]).exit_code == 0
+    shutil.rmtree(tmp_path / "var" / "objects", ignore_errors=True)
+    (tmp_path / "var" / "objects").write_text("not a folder")  # the raw store cannot be written
+    (tmp_path / "inbox" / "01.eml").write_bytes(build_message([], message_id="<fail1@x>"))
+    out = runner.invoke(app, ["run", "--once", "-c", conf])
+    assert out.exit_code == 1, out.output
+    assert "poll failed" in out.output
