@@ -183,7 +183,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
         if f.name not in data:
             continue
         key, value, typ = prefix + f.name, data[f.name], hints[f.name]
-        if is_dataclass(typ):
+        if isinstance(typ, type) and is_dataclass(typ):  # a nested section's class
             kwargs[f.name] = _build(typ, value, key + ".")
         elif typ is bool:
             if not isinstance(value, bool):

@@ -42,7 +42,7 @@ def evaluate(
     for p in message_problems:
         if (f := problem_finding(campaign, p, None)) is not None:
             findings.append(f)
-    if campaign.is_late(received_at):
+    if received_at is not None and campaign.is_late(received_at):
         findings.append(deadline_finding(campaign, received_at))
     for doc in documents:
         found = document_findings(campaign, doc)
@@ -143,16 +143,18 @@ def apply_rule(campaign: Campaign, rule: Rule, doc: DocumentResult) -> list[Find
 
 
 def _locate(rule: Rule, fields: dict[str, Any]) -> list[Located]:
+    path = rule.field
+    assert path is not None, f"field rule {rule.id} has no field"  # the loader requires one
     if rule.kind == "count":  # counts the list itself, even for a path written as groups[]
-        return [Located(fields.get(rule.field.split("[]")[0]))]
-    return list(values_at(fields, rule.field))
+        return [Located(fields.get(path.split("[]")[0]))]
+    return list(values_at(fields, path))
 
 
 def _values(campaign: Campaign, rule: Rule, doc: DocumentResult, loc: Located, hit: dict) -> dict[str, Any]:
     values: dict[str, Any] = {
         "value": quote(loc.value),
         "label": campaign.label(rule.form, rule.field),
-        "form_name": campaign.form_names.get(rule.form, rule.form),
+        "form_name": campaign.form_names.get(rule.form, rule.form) if rule.form is not None else None,
         "filename": doc.filename,
         "row": loc.row or "",
         "group": doc.fields.get("group_name") or "",

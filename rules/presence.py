@@ -48,17 +48,19 @@ def check_presence(campaign: Campaign, documents: list[DocumentResult]) -> list[
             continue
         if groups is None:
             groups = groups_of(documents)
-        for copy in spec.copies or [None]:
+        wanted: list[str | None] = [*spec.copies] or [None]  # None: any copy
+        for copy in wanted:
             docs = [d for d in present if copy is None or copy_of(d) == copy]
             rule_id = missing_id(form, spec.copies, copy)
             values = {**names, "copy_name": campaign.copy_names.get(copy or "", "")}
+            lacking: list[Group | None]
             if not groups:
                 # no recommendation rows and no readable application: only "none at all" is certain
                 lacking = [None] if not docs else []
             else:
                 lacking = [g for g, mine in zip(groups, assign(groups, docs), strict=True) if not mine]
             for group in lacking:
-                extra = {"group": group.title} if group is not None else {}
+                extra: dict[str, str] = {"group": group.title} if group is not None else {}
                 if copy == "pdf" and scans:
                     scan = scans.pop(0)
                     f = _finding(campaign, "form.unconfirmed", form, "warning", filename=scan.filename,

@@ -34,8 +34,8 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
            receipt: bool = True) -> None:
     """Documents (with their stored copies ``blobs``), findings, status, unit and receipt; uncommitted."""
     assert msg.id is not None
-    s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))  # type: ignore[call-overload]
-    s.exec(delete(FindingRow).where(col(FindingRow.message_pk) == msg.id))  # type: ignore[call-overload]
+    s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))
+    s.exec(delete(FindingRow).where(col(FindingRow.message_pk) == msg.id))
     for i, (d, blob) in enumerate(zip(documents, blobs, strict=True)):
         s.add(DocumentRow(message_pk=msg.id, position=i, filename=d.filename, container=d.container,
                           format=d.format, form=d.form, sha256=d.sha256, size=d.size, blob_path=blob,

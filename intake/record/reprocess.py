@@ -59,7 +59,7 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
     report = Report()
     try:
         with Session(daemon.engine) as s:
-            q = select(MessageRow.id, MessageRow.state, MessageRow.status).order_by(MessageRow.id)
+            q = select(MessageRow.id, MessageRow.state, MessageRow.status).order_by(col(MessageRow.id))
             if failed_only:
                 q = q.where(col(MessageRow.state).in_(["failed", "stored"]))
             todo = list(s.exec(q).all())
@@ -68,6 +68,7 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                       disable=not progress, transient=True) as bar:
             task = bar.add_task("重新检查" if not reparse else "重新读取", total=len(todo))
             for pk, state, status in todo:
+                assert pk is not None  # a row read from the ledger has its primary key
                 if reparse or state != "processed":
                     daemon.process(pk)
                 else:
@@ -83,7 +84,7 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                 if before != after:
                     report.messages.append(Change(pk, before, after))
         with Session(daemon.engine) as s:
-            for u in s.exec(select(UnitRow).order_by(UnitRow.key)).all():
+            for u in s.exec(select(UnitRow).order_by(col(UnitRow.key))).all():
                 if units_before.get(u.key) != u.status:
                     report.units.append(Change(u.key, units_before.get(u.key), u.status))
     finally:

@@ -27,7 +27,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
+from typing import Any
 
+from sqlalchemy import Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -60,7 +62,7 @@ def enqueue(session: Session, message_pk: int, msg: EmailMessage) -> bool:
         return False
     to = msg.get("To")
     addresses = getattr(to, "addresses", ()) if to is not None else ()
-    values = {
+    values: dict[str, Any] = {
         "message_pk": message_pk,
         "to_addr": addresses[0].addr_spec if addresses else str(to or ""),
         "subject": str(msg.get("Subject", "")),
@@ -70,6 +72,7 @@ def enqueue(session: Session, message_pk: int, msg: EmailMessage) -> bool:
         "created_at": utcnow(),
     }
     dialect = session.get_bind().dialect.name
+    stmt: Insert
     if dialect == "sqlite":
         stmt = sqlite_insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["message_pk"])
     elif dialect == "postgresql":
@@ -110,7 +113,7 @@ def _sent_times(session: Session, since: datetime) -> dict[str, list[datetime]]:
     """Receipts sent per address within the rate window (read once per batch)."""
     out: dict[str, list[datetime]] = {}
     since = since.astimezone(UTC)  # stored times are UTC (SQLite keeps them without the offset)
-    query = select(OutboxRow.to_addr, OutboxRow.sent_at).where(OutboxRow.state == "sent", OutboxRow.sent_at > since)
+    query = select(OutboxRow.to_addr, OutboxRow.sent_at).where(OutboxRow.state == "sent", col(OutboxRow.sent_at) > since)
     rows = session.exec(query).all()
     for to_addr, sent_at in rows:
         when = _aware(sent_at)
@@ -132,7 +135,7 @@ def send_pending(
     with Session(engine) as session:
         due = [
             (r.id, r.to_addr)
-            for r in session.exec(select(OutboxRow).where(OutboxRow.state == "pending").order_by(OutboxRow.id)).all()
+            for r in session.exec(select(OutboxRow).where(OutboxRow.state == "pending").order_by(col(OutboxRow.id))).all()
             if (_aware(r.next_attempt_at) or start) <= start
         ]
         sent_times = _sent_times(session, start - RATE_WINDOW) if due else {}
@@ -143,6 +146,7 @@ def send_pending(
     sent = 0
     try:
         for row_id, to_addr in due:
+            assert row_id is not None  # a row read from the table has its primary key
             key = (to_addr or "").lower()
             recent = sorted(sent_times.get(key, []))
             if limit > 0 and len(recent) >= limit:
@@ -234,7 +238,7 @@ def retry_failed(engine: Engine, ids: list[int] | None = None) -> int:
     with Session(engine) as session:
         query = select(OutboxRow).where(OutboxRow.state == "failed")
         if ids is not None:
-            query = query.where(OutboxRow.id.in_(ids))  # type: ignore[union-attr]
+            query = query.where(col(OutboxRow.id).in_(ids))
         rows = session.exec(query).all()
         for row in rows:
             row.state, row.attempts, row.next_attempt_at = "pending", 0, None

@@ -166,7 +166,9 @@ def ascii_address(addr: str | None) -> str | None:
 
 def _system_sender(h: Headers, u: Unpacked) -> bool:
     addr = sender_address(h, u)
-    return bool(addr) and SYSTEM_SENDER.match(addr.rsplit("@", 1)[0]) is not None
+    if not addr:
+        return False
+    return SYSTEM_SENDER.match(addr.rsplit("@", 1)[0]) is not None
 
 
 def _autoreply_subject(h: Headers, u: Unpacked) -> bool:

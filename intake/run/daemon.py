@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.config import Config
 from intake.fetch import Incoming, Source, open_source
@@ -71,11 +71,11 @@ class Daemon:
                     self._count(stats, self.process(pk))
                 for item in self.source.fetch():
                     stats.fetched += 1
-                    pk = self.ingest(item)
-                    if pk is None:
+                    new_pk = self.ingest(item)
+                    if new_pk is None:
                         stats.duplicates += 1
                     else:
-                        self._count(stats, self.process(pk))
+                        self._count(stats, self.process(new_pk))
                     self.source.done(item)
             except Exception as e:
                 # Mailbox or disk trouble: stop this pass (the resume point has not moved past
@@ -127,7 +127,7 @@ class Daemon:
 
     def _stored_pks(self) -> list[int]:
         with Session(self.engine) as s:
-            q = select(MessageRow.id).where(MessageRow.state == "stored").order_by(MessageRow.id)  # type: ignore[arg-type]
+            q = select(MessageRow.id).where(MessageRow.state == "stored").order_by(col(MessageRow.id))
             return [pk for pk in s.exec(q).all() if pk is not None]
 
     def _note_poll(self, error: str | None, started: bool = False) -> None:

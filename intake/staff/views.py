@@ -22,7 +22,8 @@ from intake.store.migrations import open_ledger_readonly
 from intake.store.rows import DocumentRow, FindingRow, MessageRow, OutboxRow, UnitRow
 
 TZ = ZoneInfo("Asia/Shanghai")
-STATUS_ZH: dict[str | None, str] = {**STATUS_TEXT, None: "—"}
+STATUS_ZH: dict[str | None, str] = dict(STATUS_TEXT.items())
+STATUS_ZH[None] = "—"
 STATE_ZH = {"stored": "待处理", "processed": "已处理", "failed": "处理失败"}
 RECEIPT_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 FORM_ZH = {**FORM_NAMES, "unknown": "未识别"}  # the receipt's names, so staff and units read the same words
@@ -45,10 +46,11 @@ def local_time(dt: datetime | str | None) -> str:
     if dt is None:
         return "—"
     if isinstance(dt, str):
+        text = dt
         try:
-            dt = datetime.fromisoformat(dt)
+            dt = datetime.fromisoformat(text)
         except ValueError:
-            return dt
+            return text
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
@@ -64,16 +66,17 @@ def _receipt_state(msg: MessageRow, outbox: OutboxRow | None) -> str:
 
 def ledger_rows(session: Session) -> list[dict[str, Any]]:
     """One dict per message, newest last: what ``intake ledger --json`` prints."""
-    msgs = session.exec(select(MessageRow).order_by(MessageRow.id)).all()
+    msgs = session.exec(select(MessageRow).order_by(col(MessageRow.id))).all()
     outbox = {o.message_pk: o for o in session.exec(select(OutboxRow)).all()}
-    docs = dict(session.exec(select(DocumentRow.message_pk, func.count()).group_by(DocumentRow.message_pk)).all())
+    docs = dict(session.exec(select(DocumentRow.message_pk, func.count()).group_by(col(DocumentRow.message_pk))).all())
     counts: dict[tuple[int, str], int] = {
         (pk, sev): n for pk, sev, n in session.exec(
             select(FindingRow.message_pk, FindingRow.severity, func.count())
-            .group_by(FindingRow.message_pk, FindingRow.severity)).all()}
+            .group_by(col(FindingRow.message_pk), col(FindingRow.severity))).all()}
     units = {u.key: u for u in session.exec(select(UnitRow)).all()}
     rows = []
     for m in msgs:
+        assert m.id is not None  # a row read from the ledger has its primary key
         unit = units.get(m.unit_key or "")
         rows.append({
             "id": m.id,
@@ -122,7 +125,7 @@ def units_view(cfg: Config, as_json: bool = False) -> None:
     engine = open_ledger_readonly(cfg)
     with Session(engine) as s:
         counts = dict(s.exec(select(MessageRow.unit_key, func.count()).group_by(MessageRow.unit_key)).all())
-        rows = [{
+        rows: list[dict[str, Any]] = [{
             "unit": u.key,
             "recommender": u.recommender,
             "addresses": list(u.addresses or []),
@@ -198,7 +201,7 @@ def show_view(cfg: Config, message_pk: int) -> bool:
         if m is None:
             con.print(f"没有编号为 {message_pk} 的邮件")
             return False
-        docs = s.exec(select(DocumentRow).where(DocumentRow.message_pk == message_pk).order_by(DocumentRow.position)).all()
+        docs = s.exec(select(DocumentRow).where(DocumentRow.message_pk == message_pk).order_by(col(DocumentRow.position))).all()
         finds = s.exec(select(FindingRow).where(FindingRow.message_pk == message_pk).order_by(col(FindingRow.id))).all()
         ob = s.exec(select(OutboxRow).where(OutboxRow.message_pk == message_pk)).first()
         unit = s.get(UnitRow, m.unit_key) if m.unit_key else None

@@ -11,12 +11,13 @@ because headers lie. Nothing is ever written to disk under a member's name.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -138,7 +139,7 @@ def _extract(name: str, size: int, packed: int | None, open_stream: Callable[[],
         return _member(name, b"", [Problem("archive.corrupt", f"{name}: 数据损坏（{e}）")])
 
 
-def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterator[Member | Problem]:
+def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Generator[Member | Problem, None, None]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -154,7 +155,7 @@ def zip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
         if info.flag_bits & 0x1:
             yield _member(name, b"", [Problem("archive.encrypted", f"{name}: 压缩包内文件已加密（需要密码）")])
             continue
-        yield _extract(name, info.file_size, info.compress_size, lambda info=info: zf.open(info), limits, room,
+        yield _extract(name, info.file_size, info.compress_size, functools.partial(zf.open, info), limits, room,
                        (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, struct.error))
 
 
@@ -231,7 +232,7 @@ def _rarfile():
     return rarfile
 
 
-def rar_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterator[Member | Problem]:
+def rar_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Generator[Member | Problem, None, None]:
     rarfile = _rarfile()
     try:
         rf = rarfile.RarFile(io.BytesIO(data))
@@ -259,14 +260,14 @@ def rar_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterato
             detail = f"{name}: 分卷压缩包中跨卷的文件，请改为单个压缩包发送"
             yield _member(name, b"", [Problem("archive.corrupt", detail)])
             continue
-        yield _extract(name, info.file_size, info.compress_size, lambda info=info: rf.open(info), limits, room,
+        yield _extract(name, info.file_size, info.compress_size, functools.partial(rf.open, info), limits, room,
                        (rarfile.Error, OSError, EOFError, ValueError, struct.error),
                        missing_tool=(rarfile.RarCannotExec,))
 
 
 # --- 7z ----------------------------------------------------------------------------------
 
-def sevenzip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterator[Member | Problem]:
+def sevenzip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Generator[Member | Problem, None, None]:
     """py7zr 1.x has no read(): extract the admitted members into a size-limited memory factory,
     then verify each length against the header (the factory silently truncates, env-facts §7)."""
     import py7zr

@@ -31,6 +31,7 @@ def parse_date(value: str | None) -> datetime | None:
     text = re.sub(r"\s+", " ", value).strip()
     text = re.sub(r"\([^)]*\)", "", text).strip()  # "+0800 (CST)" comments
     text = re.sub(r"(?i)\bCST$", "+0800", text)  # China Standard Time, not US Central
+    dt: datetime | None
     try:
         dt = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

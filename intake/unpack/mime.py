@@ -223,8 +223,8 @@ def _from(msg: Message) -> tuple[str | None, str | None]:
     if not pairs:
         m = re.search(r"[\w.+-]+@[\w.-]+", wire_text(value))
         return None, (m.group(0).lower() if m else None)
-    name, addr = pairs[0]
-    name = decode_words(name).strip().strip('"').strip() or None
+    raw_name, addr = pairs[0]
+    name = decode_words(raw_name).strip().strip('"').strip() or None
     return name, addr.strip().lower()
 
 

@@ -173,15 +173,15 @@ def header_param(value: str | bytes, name: str) -> str | None:
         _lang, _, encoded = rest.partition("'")
         return unicodedata.normalize("NFC", _decode_2231(encoded, charset))
     if segments:
-        charset = None
+        seg_charset: str | None = None
         chunks: list[bytes] = []
         for idx in sorted(segments):
-            val, encoded = segments[idx]
-            if idx == sorted(segments)[0] and encoded and val.count("'") >= 2:
-                charset, _lang, val = val.split("'", 2)
+            val, pct_encoded = segments[idx]
+            if idx == sorted(segments)[0] and pct_encoded and val.count("'") >= 2:
+                seg_charset, _lang, val = val.split("'", 2)
             raw = val.encode("utf-8", "surrogateescape")
-            chunks.append(unquote_to_bytes(raw) if encoded else raw)
-        text = decode_bytes(b"".join(chunks), charset)
+            chunks.append(unquote_to_bytes(raw) if pct_encoded else raw)
+        text = decode_bytes(b"".join(chunks), seg_charset)
         return unicodedata.normalize("NFC", decode_words(text))
     if plain is not None:
         return unicodedata.normalize("NFC", decode_words(plain))

@@ -116,8 +116,8 @@ def _ole_kind(data: bytes, ext: str) -> Sniffed:
     if info is None:
         return Sniffed(_EXT_FORMAT.get(ext, "other") if ext in ("doc", "xls", "wps", "et") else "other")
     if info.kind == "encrypted_ooxml":
-        fmt = {"doc": "docx", "docx": "docx", "wps": "docx", "xls": "xlsx", "xlsx": "xlsx", "et": "xlsx"}
-        return Sniffed(fmt.get(ext, "other"), [Problem("document.encrypted", "加密的 Office 文档（需要密码才能打开）")])
+        ooxml = {"doc": "docx", "docx": "docx", "wps": "docx", "xls": "xlsx", "xlsx": "xlsx", "et": "xlsx"}
+        return Sniffed(ooxml.get(ext, "other"), [Problem("document.encrypted", "加密的 Office 文档（需要密码才能打开）")])
     if info.kind == "excel":
         fmt = "et" if ext == "et" else "xls"
         return Sniffed(fmt, [Problem("document.encrypted", "加密的 Excel 文档")] if info.encrypted else [])

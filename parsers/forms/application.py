@@ -25,7 +25,7 @@ from parsers.forms.normalize import clean_text, nfkc, normalize_phone, one_line,
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document, Table
 
-KEYS = ("recommender", "company", "group_name", "topic", "topic_type", "address", "postcode", "contact_dept",
+KEYS: tuple[str, ...] = ("recommender", "company", "group_name", "topic", "topic_type", "address", "postcode", "contact_dept",
         "contact_person", "mobile", "members", "intro", "date")
 
 LABELS = LabelSet([

@@ -24,7 +24,7 @@ from parsers.forms.rows import Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
 
-KEYS = ("recommender", "groups", "judges", "filled_by", "phone", "date")
+KEYS: tuple[str, ...] = ("recommender", "groups", "judges", "filled_by", "phone", "date")
 
 GROUPS = ListSpec([
     Column("seq", ("序号",)),

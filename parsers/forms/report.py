@@ -14,7 +14,7 @@ from parsers.forms.labels import Label, LabelSet, value_of
 from parsers.forms.normalize import clean_text, one_line, squash
 from parsers.model import Document
 
-KEYS = ("group_name", "company", "topic", "char_count")
+KEYS: tuple[str, ...] = ("group_name", "company", "topic", "char_count")
 
 LABELS = LabelSet([
     Label("group_name", ("QC小组名称", "质量管理小组名称", "小组名称", "发表小组")),
@@ -27,7 +27,7 @@ _COVER_LINES = 12
 
 
 def extract(doc: Document) -> dict[str, Any]:
-    out = {k: one_line(value_of(doc, LABELS, k)) for k in ("group_name", "company", "topic")}
+    out: dict[str, Any] = {k: one_line(value_of(doc, LABELS, k)) for k in ("group_name", "company", "topic")}
     if out["group_name"] is None:
         out["group_name"] = _group_line(doc)
     out["char_count"] = len(squash(doc.text()))

@@ -10,7 +10,7 @@ from parsers.forms.rows import Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
 
-KEYS = ("recommender", "entries", "filled_by", "phone", "date")
+KEYS: tuple[str, ...] = ("recommender", "entries", "filled_by", "phone", "date")
 
 ENTRIES = ListSpec([
     Column("seq", ("序号",)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from parsers.forms.labels import norm_label
 from parsers.model import Document, Table
@@ -69,9 +70,10 @@ def find_header(t: Table, r: int, spec: ListSpec) -> Header | None:
         if len(cs) < 2:
             continue
         sub = {c: _match(t.cell(r + 1, c), spec) for c in cs}
-        if all(k is not None and k != key for k in sub.values()) and len(set(sub.values())) == len(cs):
+        named = {c: k for c, k in sub.items() if k is not None}
+        if len(named) == len(sub) and all(k != key for k in named.values()) and len(set(named.values())) == len(cs):
             del cols[key]
-            for c, k in sub.items():
+            for c, k in named.items():
                 cols.setdefault(k, []).append(c)
             h.rows_used = 2
     # a header cell spanning columns with option names below: tick columns
@@ -98,9 +100,9 @@ def _is_title_row(row: list[str]) -> bool:
     return len(vals) == 1 and len(row) > 1 and row.count(next(iter(vals))) > 1
 
 
-def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = ()) -> dict[str, list[Header | dict]]:
+def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
     """Rows of every list kind in ``specs``, each row as {key: cell text or [(option, cell)]}."""
-    out: dict[str, list] = {name: [] for name in specs}
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in specs}
     stops = [norm_label(s) for s in stop]
     for t in doc.tables:
         current: tuple[str, Header] | None = None
@@ -124,8 +126,8 @@ def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = 
     return out
 
 
-def _record(row: list[str], h: Header) -> dict | None:
-    rec: dict = {}
+def _record(row: list[str], h: Header) -> dict[str, Any] | None:
+    rec: dict[str, Any] = {}
     for key, cs in h.cols.items():
         if h.options and all(c in h.options for c in cs):
             rec[key] = [(h.options[c], row[c] if c < len(row) else "") for c in cs]

@@ -26,7 +26,7 @@ from parsers.forms.labels import (
 from parsers.forms.normalize import clean_text, nfkc, normalize_phone, parse_number, squash
 from parsers.model import Document, Table
 
-KEYS = ("recommender", "groups_registered_total", "groups_registered_year", "participation_rate",
+KEYS: tuple[str, ...] = ("recommender", "groups_registered_total", "groups_registered_year", "participation_rate",
         "groups_active_year", "benefit_total", "benefit_year", "achievement_rate", "funding_year", "reward_year",
         "meeting_held", "meeting_signups", "meeting_presented", "meeting_time", "meeting_place",
         "meeting_attendees", "responsible", "contact_person", "mobile", "email", "address", "postcode")

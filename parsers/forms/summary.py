@@ -17,7 +17,7 @@ from parsers.forms.labels import RECOMMENDER, LabelSet, value_of
 from parsers.forms.normalize import squash
 from parsers.model import Document, Table
 
-KEYS = ("recommender", "char_count", "sections")
+KEYS: tuple[str, ...] = ("recommender", "char_count", "sections")
 LABELS = LabelSet([RECOMMENDER])
 
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")

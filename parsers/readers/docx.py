@@ -215,9 +215,12 @@ def _wrapped(el: etree._Element, tag: str):
 def _int_prop(props: etree._Element | None, tag: str, default: int) -> int:
     """An integer ``w:val`` of a property child (gridSpan, gridBefore), ``default`` when absent or bad."""
     node = props.find(tag) if props is not None else None
+    val = node.get(VAL) if node is not None else None
+    if val is None:
+        return default
     try:
-        return int(node.get(VAL)) if node is not None else default
-    except (TypeError, ValueError):
+        return int(val)
+    except ValueError:
         return default
 
 

@@ -225,8 +225,8 @@ def _numbered_styles(n: Numbering, styles_xml: etree._Element) -> None:
         cur, seen = sid, 0
         num_id, ilvl = None, None
         while cur and seen < 5:
-            nid, lv = own.get(cur, (None, None))
-            num_id = num_id or nid
+            own_id, lv = own.get(cur, (None, None))
+            num_id = num_id or own_id
             ilvl = lv if ilvl is None else ilvl
             if num_id is not None:
                 break

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import cast
 
 import olefile
 
@@ -42,7 +43,9 @@ def inspect(data: bytes) -> OleInfo | None:
     if not is_ole(data):
         return None
     try:
-        ole = olefile.OleFileIO(data)
+        # types-olefile ties the stream-name type to the argument's (bytes here); with the default
+        # path_encoding (None on Python 3) olefile names streams and storages with str
+        ole = cast("olefile.OleFileIO[str]", olefile.OleFileIO(data))
     except Exception:  # noqa: BLE001 - olefile raises assorted errors on damaged containers
         return None
     try:
@@ -66,7 +69,7 @@ def is_encrypted_ooxml(data: bytes) -> bool:
     return info is not None and info.kind == "encrypted_ooxml"
 
 
-def _head(ole: olefile.OleFileIO, name: str, size: int) -> bytes:
+def _head(ole: olefile.OleFileIO[str], name: str, size: int) -> bytes:
     with ole.openstream(name) as stream:
         return bytes(stream.read(size))
 

@@ -31,7 +31,7 @@ def _clean(text: str) -> str:
 
 
 def _encrypted(exc: BaseException) -> bool:
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, PDFPasswordIncorrect | PDFEncryptionError):
             return True
@@ -156,6 +156,10 @@ def _page_blocks(page) -> list[Block]:
 _PAGE_NO = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}\s*(页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[-—–\s]*$")
 
 
+def _page_no_block(block: Block) -> bool:
+    return isinstance(block, str) and _PAGE_NO.match(block) is not None
+
+
 _PAGE_LABEL = re.compile(r"^\s*第\s*\d{1,3}\s*页\s*[,，/]?\s*(共\s*\d{1,3}\s*页)?\s*$|"
                          r"^\s*(page\s*)?\d{1,3}\s*(of|/)\s*\d{1,3}\s*$", re.IGNORECASE)
 
@@ -207,10 +211,10 @@ def _continue_table(blocks: list[Block], page: list[Block]) -> None:
     into one (see :func:`_split_row`).
     """
     tail = len(blocks)
-    while tail > 0 and isinstance(blocks[tail - 1], str) and _PAGE_NO.match(blocks[tail - 1]):
+    while tail > 0 and _page_no_block(blocks[tail - 1]):
         tail -= 1
     head = 0
-    while head < len(page) and isinstance(page[head], str) and _PAGE_NO.match(page[head]):
+    while head < len(page) and _page_no_block(page[head]):
         head += 1
     if tail == 0 or head >= len(page) or not isinstance(blocks[tail - 1], Table) or not isinstance(page[head], Table):
         blocks.extend(page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import xlrd
+from xlrd.biffh import XLRDError  # the class xlrd re-exports; its stubs omit the re-export
 
 from parsers.model import Document, Problem
 from parsers.readers.cells import (
@@ -31,7 +32,7 @@ def open_book(data: bytes) -> xlrd.Book:
         try:
             # xlrd prints warnings about damaged files to stdout unless given a log file
             return xlrd.open_workbook(file_contents=data, formatting_info=formatting, logfile=io.StringIO())
-        except xlrd.XLRDError as e:
+        except XLRDError as e:
             if "encrypt" in str(e).lower():
                 raise Encrypted(str(e)) from e
             last = e

@@ -13,7 +13,7 @@ from rules.paths import leaf
 
 FORM = "application"
 FIELD = "group_name"
-PLACEHOLDERS = ("value", "company", "recommendation")
+PLACEHOLDERS: tuple[str, ...] = ("value", "company", "recommendation")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

@@ -12,7 +12,7 @@ from rules.names import quoted
 
 FORM = "recommendation"
 FIELD = "groups[].company"
-PLACEHOLDERS = ("row", "value", "other_value", "application", "group")
+PLACEHOLDERS: tuple[str, ...] = ("row", "value", "other_value", "application", "group")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

@@ -12,7 +12,7 @@ from rules.names import quoted
 
 FORM = "recommendation"
 FIELD = "groups[].group_name"
-PLACEHOLDERS = ("row", "value", "other_value", "application", "company")
+PLACEHOLDERS: tuple[str, ...] = ("row", "value", "other_value", "application", "company")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

@@ -18,6 +18,8 @@ def name_mismatches(campaign: Any, rule: Any, documents: list[DocumentResult], k
     """One finding per paired row whose ``key`` differs from the application's; ``context`` adds
     the placeholders that tell the unit which group is meant."""
     rec, found, _ = pairs(documents)
+    if rec is None:  # no recommendation: no pairs either
+        return []
     out = []
     for p in found:
         a, b = p.row.get(key), p.app.fields.get(key)

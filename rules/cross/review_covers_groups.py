@@ -13,7 +13,7 @@ from rules.paths import leaf
 
 FORM = "review"
 FIELD = "entries"
-PLACEHOLDERS = ("group", "value", "company")
+PLACEHOLDERS: tuple[str, ...] = ("group", "value", "company")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

@@ -13,7 +13,7 @@ from rules.paths import leaf
 
 FORM = "review"
 FIELD = "entries[].name"
-PLACEHOLDERS = ("row", "value")
+PLACEHOLDERS: tuple[str, ...] = ("row", "value")
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

@@ -26,4 +26,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
         return None
     other = fields.get(rule.params["other"])
     return {"other_value": int(other) if isinstance(other, float) and other.is_integer() else other}
-PLACEHOLDERS = ("other_value",)
+PLACEHOLDERS: tuple[str, ...] = ("other_value",)

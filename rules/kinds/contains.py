@@ -28,4 +28,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
     items = value if isinstance(value, list) else [value]
     found = any(_squash(k) in _squash(item) for item in items for k in keywords)
     return None if found else {"keyword": keywords[0]}
-PLACEHOLDERS = ("keyword",)
+PLACEHOLDERS: tuple[str, ...] = ("keyword",)

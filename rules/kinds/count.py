@@ -14,4 +14,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         return {"count": n, "min": lo, "max": hi}
     return None
-PLACEHOLDERS = ("count",)
+PLACEHOLDERS: tuple[str, ...] = ("count",)

@@ -21,4 +21,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         return {"length": n, "min": lo, "max": hi}
     return None
-PLACEHOLDERS = ("length",)
+PLACEHOLDERS: tuple[str, ...] = ("length",)

@@ -18,4 +18,4 @@ def check(rule: Any, value: Any, fields: dict[str, Any]) -> dict[str, Any] | Non
     if isinstance(value, str):
         value = value.strip()
     return None if value in allowed else {"allowed": "、".join(map(str, allowed))}
-PLACEHOLDERS = ("allowed",)
+PLACEHOLDERS: tuple[str, ...] = ("allowed",)
