@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import string
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
@@ -49,19 +49,23 @@ class MessageSpec:
     audience: str = "unit"  # "staff": our own trouble, never presented to the sender as theirs
 
 
-class _Keep(dict):
-    """format_map helper: unknown placeholders stay as written instead of raising."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+#: ``{name}`` or ``{name|text used when name is absent}``; ``{{`` and ``}}`` are literal braces
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)(?:\|([^{}]*))?\}")
 
 
 def render(template: str, values: dict[str, Any]) -> str:
-    """Fill a message template; a missing value never crashes a receipt."""
-    try:
-        return string.Formatter().vformat(template, (), _Keep(values))
-    except (ValueError, IndexError, AttributeError):
-        return template
+    """Fill a message template. A value that is absent, None or empty gives the placeholder's fallback
+    text (``{group|各小组}``), else nothing: a receipt never shows a literal ``{group}``."""
+
+    def fill(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group(0)[0]  # {{ → {, }} → }
+        value = values.get(m.group(1))
+        if value is None or value == "":
+            return m.group(2) or ""
+        return str(value)
+
+    return PLACEHOLDER.sub(fill, template)
 
 
 @dataclass
