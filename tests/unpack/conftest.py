@@ -1,43 +1,24 @@
-"""Fixtures of the unpack tests: real RAR files (from the rarfile sdist) and LibreOffice-made .doc/.xls."""
+"""Fixtures of the unpack tests: RAR files from tests/fixtures/rar.py and LibreOffice-made .doc/.xls."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
 
-
-def _cache_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "qc-intake-tests"
+from tests.fixtures.rar import sample_archives
 
 
 @pytest.fixture(scope="session")
 def rar_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``test/files`` of the rarfile 4.5 sdist: real RAR3/RAR5 archives (no Debian tool can create RAR).
-
-    The sdist is downloaded once with pip and cached, because the download (~20 s) is the slow part."""
-    cache = _cache_dir()
-    sdist = cache / "rarfile-4.5.tar.gz"
-    if not sdist.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-               "rarfile==4.5", "-d", str(cache)]
-        try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=180)
-        except (subprocess.SubprocessError, OSError) as e:
-            pytest.skip(f"could not download the rarfile 4.5 sdist for its RAR test files: {e}")
+    """The RAR archives of :func:`tests.fixtures.rar.sample_archives` (RAR4 and RAR5: plain, solid,
+    subdirectories with Chinese names, encrypted members, encrypted headers, volume parts), written
+    by the test's own RAR writer: no free tool can create RAR, and the tests use no network."""
     out = tmp_path_factory.mktemp("rar")
-    with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers() if "/test/files/" in m.name and m.isfile()]
-        for m in members:
-            m.name = Path(m.name).name
-        tar.extractall(out, members=members, filter="data")
+    for name, data in sample_archives().items():
+        (out / name).write_bytes(data)
     return out
 
 

@@ -7,8 +7,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import rarfile
 
 from intake.unpack import Limits, unpack_message
+from tests.fixtures import rar as RAR
 from tests.fixtures.mail import build_message, make_7z, make_zip
 
 PDF = b"%PDF-1.4\n% test\n"
@@ -80,31 +82,41 @@ def test_7z_member_over_the_size_limit_is_refused() -> None:
     assert got[1:] == [("big.txt", "a.7z", "txt", ["archive.too_large"]), ("small.pdf", "a.7z", "pdf", [])]
 
 
-def test_rar_solid_and_rar5(rar_files: Path) -> None:
-    for name in ("rar3-solid.rar", "rar5-solid.rar", "rar5-crc.rar"):
-        u, got = _parts(build_message([("推荐材料.rar", (rar_files / name).read_bytes())]))
-        assert got[0] == ("推荐材料.rar", None, "rar", [])
-        assert [g[0] for g in got[1:]] == ["stest1.txt", "stest2.txt"], name
-        assert all(len(p.data) == 2048 and p.format == "txt" for p in u.parts[1:])
+@pytest.mark.parametrize("name", ["rar4.rar", "rar4-solid.rar", "rar5.rar", "rar5-solid.rar"])
+def test_rar_solid_and_rar5(rar_files: Path, name: str) -> None:
+    data = (rar_files / name).read_bytes()
+    assert rarfile.RarFile(io.BytesIO(data)).is_solid() == ("solid" in name)
+    assert data.startswith(b"Rar!\x1a\x07\x01\x00" if name.startswith("rar5") else b"Rar!\x1a\x07\x00")
+    u, got = _parts(build_message([("推荐材料.rar", data)]))
+    assert got == [("推荐材料.rar", None, "rar", [])] + [(n, "推荐材料.rar", "txt", []) for n, _ in RAR.TEXTS]
+    assert [p.data for p in u.parts[1:]] == [d for _, d in RAR.TEXTS]
 
 
-def test_rar_subdirs_unicode_names(rar_files: Path) -> None:
-    _, got = _parts(build_message([("a.rar", (rar_files / "rar5-subdirs.rar").read_bytes())]))
-    assert "sub/üȵĩöḋè/file.txt" in [g[0] for g in got]
+@pytest.mark.parametrize("name", ["rar4-subdirs.rar", "rar5-subdirs.rar"])
+def test_rar_subdirs_unicode_names(rar_files: Path, name: str) -> None:
+    u, got = _parts(build_message([("a.rar", (rar_files / name).read_bytes())]))
+    files = [(n, d) for n, d in RAR.tree() if not n.endswith("/")]
+    assert [g[0] for g in got[1:]] == [n for n, _ in files] and "sub/üȵĩöḋè/file.txt" in [g[0] for g in got]
     assert all(g[1] == "a.rar" for g in got[1:])
+    assert [p.data for p in u.parts[1:]] == [d for _, d in files]
 
 
-@pytest.mark.parametrize("name", ["rar5-hpsw.rar", "rar3-comment-hpsw.rar", "rar5-psw.rar"])
+@pytest.mark.parametrize("name", ["rar5-hpsw.rar", "rar4-hpsw.rar", "rar5-psw.rar", "rar4-psw.rar"])
 def test_encrypted_rar(rar_files: Path, name: str) -> None:
     _, got = _parts(build_message([("a.rar", (rar_files / name).read_bytes())]))
     assert got == [("a.rar", None, "rar", ["archive.encrypted"])]
 
 
-def test_rar_volume_part_is_reported(rar_files: Path) -> None:
-    _, got = _parts(build_message([("a.part2.rar", (rar_files / "rar3-vols.part2.rar").read_bytes())]))
+@pytest.mark.parametrize("version", [4, 5])
+def test_rar_volume_part_is_reported(rar_files: Path, version: int) -> None:
+    _, got = _parts(build_message([("a.part2.rar", (rar_files / f"rar{version}-vols.part2.rar").read_bytes())]))
     assert got == [("a.part2.rar", None, "rar", ["archive.corrupt"])]
-    _, got = _parts(build_message([("a.part1.rar", (rar_files / "rar5-vols.part1.rar").read_bytes())]))
-    assert [g[3] for g in got[1:]] == [["archive.corrupt"]] * (len(got) - 1) and len(got) > 1
+    u, got = _parts(build_message([("a.part1.rar", (rar_files / f"rar{version}-vols.part1.rar").read_bytes())]))
+    (whole, whole_data), (split, _) = RAR.VOLUME_SET
+    # the member complete in the first volume is read; the one that continues in the next is reported
+    assert got == [("a.part1.rar", None, "rar", []), (whole, "a.part1.rar", "txt", []),
+                   (split, "a.part1.rar", "pdf", ["archive.corrupt"])]
+    assert u.parts[1].data == whole_data and u.parts[2].data == b""
 
 
 def test_zip_bomb_is_refused_before_reading() -> None:

@@ -5,10 +5,7 @@ inside read, and every refusal a finding."""
 from __future__ import annotations
 
 import io
-import shutil
-import tarfile
 import unicodedata
-from pathlib import Path
 
 import py7zr
 import pytest
@@ -16,6 +13,7 @@ import pytest
 from tests.acceptance.client_mail import clients as C
 from tests.acceptance.client_mail import zips as Z
 from tests.acceptance.client_mail.conftest import PER_GROUP, errors, rules_of
+from tests.fixtures import rar as RAR
 
 
 def _docs(out: dict) -> list[tuple[str, str | None, str, str]]:
@@ -108,29 +106,19 @@ def test_zip_bomb_and_traversal(files, check):
     assert big["document"] == "zeros.docx" and not big["message"].startswith("压缩包“zeros")
 
 
-@pytest.fixture(scope="module")
-def rar_dir(tmp_path_factory) -> Path:
-    sdist = Path.home() / ".cache/qc-intake-tests/rarfile-4.5.tar.gz"
-    if not sdist.exists():
-        pytest.skip("rarfile sdist not cached (tests/unpack downloads it)")
-    out = tmp_path_factory.mktemp("rar")
-    with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers() if "/test/files/" in m.name and m.name.endswith(".rar")]
-        for m in members:
-            m.name = Path(m.name).name
-        tar.extractall(out, members=members, filter="data")
-    return out
-
-
-def test_rar_named_zip(rar_dir, check):
-    if shutil.which("unar") is None:
-        pytest.skip("unar not installed")
-    out = check(C.netease163([("推荐材料.zip", (rar_dir / "rar3-solid.rar").read_bytes())]))
+@pytest.mark.parametrize("version", [4, 5])
+def test_rar_named_zip(version, files, check):
+    """WinRAR (RAR4 of WinRAR 3-4, RAR5 of WinRAR 5+), a solid archive of the whole set renamed to .zip."""
+    data = RAR.rar(files, version=version, solid=True)
+    out = check(C.netease163([("推荐材料.zip", data)]))
     head, *members = _docs(out)
     assert head == ("推荐材料.zip", None, "rar", "unknown")
-    assert [m[:3] for m in members] == [("stest1.txt", "推荐材料.zip", "txt"), ("stest2.txt", "推荐材料.zip", "txt")]
+    assert [m[:3] for m in members] == _expect(files, "推荐材料.zip")
+    assert errors(out) == [] and out["status"] == "complete"
 
 
-def test_encrypted_rar(rar_dir, check):
-    out = check(C.netease163([("材料.rar", (rar_dir / "rar5-hpsw.rar").read_bytes())]))
+@pytest.mark.parametrize("version", [4, 5])
+def test_encrypted_rar(version, files, check):
+    data = RAR.rar(files[:2], version=version, encrypt_headers=True)  # WinRAR -hp: names hidden too
+    out = check(C.netease163([("材料.rar", data)]))
     assert ("archive.encrypted", None, None) in errors(out)
