@@ -1,7 +1,7 @@
 """Write the example inbox: six realistic submission messages from September 2020.
 
 Run as ``python examples/make_inbox.py`` (from the repository root); it rewrites
-``examples/inbox/*.eml`` deterministically (fixed seeds and dates), so the committed files and a
+``examples/inbox/*.eml`` and ``examples/roster.csv`` deterministically (fixed seeds and dates), so the committed files and a
 fresh run are identical. The messages: a complete on-time submission, an incomplete one, a late
 one, the incomplete unit's correction (the missing 统计表 and PDF copy), an out-of-office
 auto-reply, and one in legacy .doc/.xls formats. ``--expected`` also writes what each message
@@ -66,6 +66,29 @@ def messages() -> list[tuple[str, bytes, dict]]:
     return out
 
 
+#: The example roster (examples/roster.csv): the four units that write to the example inbox, one that
+#: has not sent anything yet, and an industry association with two addresses.
+ROSTER = [
+    ("推荐单位", "类型", "邮箱", "别名"),
+    ("江苏省质量协会", "省市", "qc20@sina.com", "江苏省质协"),
+    ("浙江省质量协会", "省市", "qc21@sina.com", "浙江省质协"),
+    ("山东省质量管理协会", "省市", "qc22@sina.com", "山东省质协"),
+    ("四川省质量协会", "省市", "qc24@qq.com", "四川省质协"),
+    ("广东省质量协会", "省市", "gdqa@example-guangdong.cn", "广东省质协"),
+    ("电力行业质量协会", "行业", "dlqa@example-power.cn；dlqa2@example-power.cn", "中电质协"),
+]
+
+
+def roster_csv() -> bytes:
+    """The example roster as the office would save it from Excel (UTF-8 with BOM, CRLF)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(ROSTER)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 def _jsonable(x):
     return x.isoformat() if hasattr(x, "isoformat") else str(x)
 
@@ -73,6 +96,7 @@ def _jsonable(x):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "examples" / "inbox", help="output folder")
+    ap.add_argument("--roster", type=Path, default=ROOT / "examples" / "roster.csv", help="roster file to write")
     ap.add_argument("--expected", action="store_true", help="also write <name>.expected.json")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -87,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                 json.dumps(exp, ensure_ascii=False, indent=1, default=_jsonable), encoding="utf-8")
         print(f"{name}  {len(raw) / 1024:.0f} KB  expected status: {exp['status']}")
     print(f"{len(list(args.out.glob('*.eml')))} messages, {total / 1024 / 1024:.2f} MB in {args.out}")
+    args.roster.write_bytes(roster_csv())
+    print(f"roster: {args.roster} ({len(ROSTER) - 1} units)")
     return 0
 
 

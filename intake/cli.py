@@ -90,7 +90,11 @@ def run(
     """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT."""
     from intake.run.daemon import run as run_daemon
 
-    stats = run_daemon(_config(config), once=once)
+    try:
+        stats = run_daemon(_config(config), once=once)
+    except ConfigError as e:  # e.g. a roster file that cannot be read
+        typer.echo(f"config error: {e}", err=True)
+        raise typer.Exit(2) from e
     if stats is not None and not stats.poll_ok:
         typer.echo("the mailbox poll failed (see the log above and `intake status`)", err=True)
         raise typer.Exit(1)
@@ -113,15 +117,48 @@ def ledger(
 
 @app.command()
 def show(
-    message_id: Annotated[int, typer.Argument(help="Ledger id of the message")],
+    what: Annotated[str, typer.Argument(help="Ledger id of a message, or the name of a recommending unit")],
     config: ConfigOpt = None,
 ) -> None:
-    """Show one message: documents, fields, findings, receipt."""
+    """Show one message (documents, fields, findings, receipt) or one unit (messages, groups, findings)."""
+    from intake.staff.units import show_unit
     from intake.staff.views import show_view
 
     cfg = _config(config)
-    if not _read_only(lambda: show_view(cfg, message_id)):
+    found = _read_only(lambda: show_view(cfg, int(what)) if what.isdigit() else show_unit(cfg, what))
+    if not found:
         raise typer.Exit(1)
+
+
+@app.command()
+def units(
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly contract/units-json.md")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Where every recommending unit stands: not submitted, incomplete, late, complete (roster included)."""
+    from intake.staff.units import units_view
+
+    cfg = _config(config)
+    _read_only(lambda: units_view(cfg, as_json))
+
+
+@app.command()
+def confirm(
+    message_id: Annotated[int, typer.Argument(help="Ledger id of a message held as 待确认")],
+    unit: Annotated[str, typer.Argument(help="The roster unit it belongs to")],
+    add_address: Annotated[bool, typer.Option("--add-address", help="Also accept later mail from this sender")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Let a message from an address the roster does not list count for a unit (staff decision)."""
+    from intake.record.confirm import ConfirmError, confirm_message
+
+    cfg = _config(config)
+    try:
+        text = _read_only(lambda: confirm_message(cfg, message_id, unit, add_address))
+    except ConfirmError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1) from e
+    typer.echo(text)
 
 
 @rules_app.command("lint")

@@ -28,6 +28,12 @@ class CampaignConfig:
 
 
 @dataclass
+class RosterConfig:
+    # the units the office expects (.xlsx or .csv: 推荐单位, 类型, 邮箱, 别名); "" = no roster
+    file: str = ""
+
+
+@dataclass
 class StorageConfig:
     data_dir: str = "var"  # raw messages, attachments, outbox folder live under here
     database: str = ""  # SQLAlchemy URL; "" = sqlite:///<data_dir>/ledger.db
@@ -122,6 +128,7 @@ class WorkersConfig:
 @dataclass
 class Config:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
+    roster: RosterConfig = field(default_factory=RosterConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     source: SourceConfig = field(default_factory=SourceConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
@@ -146,6 +153,10 @@ class Config:
     @property
     def outbox_dir(self) -> Path:
         return self.path(self.reply.outbox_dir) if self.reply.outbox_dir else self.data_dir / "outbox"
+
+    @property
+    def roster_path(self) -> Path | None:
+        return self.path(self.roster.file) if self.roster.file else None
 
     @property
     def rules_path(self) -> Path | None:
@@ -222,7 +233,9 @@ def _in_range(key: str, value: int | float) -> int | float:
 def load_config(path: str | Path | None = None) -> Config:
     """Load and validate a config file; ``None`` gives the embedded default (example inbox)."""
     if path is None:
-        return Config()
+        cfg = Config()
+        cfg.roster.file = "examples/roster.csv"  # the embedded default: the example inbox and its roster
+        return cfg
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ missing document is blamed on the right group and a typo never turns into a "mis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from parsers.result import DocumentResult
 from rules.names import loose_key, mentions
@@ -23,6 +24,8 @@ class Group:
     company: str | None
     source: str  # "recommendation" | "applications"
     row: str | None = None
+    topic: str | None = None
+    topic_type: str | None = None
 
     @property
     def title(self) -> str:
@@ -57,7 +60,7 @@ def groups_of(documents: list[DocumentResult]) -> list[Group]:
                 continue
             seq = item.get("seq")
             out.append(Group(item.get("group_name"), item.get("company"), "recommendation",
-                             str(seq) if seq not in (None, "") else str(i)))
+                             str(seq) if seq not in (None, "") else str(i), item.get("topic"), item.get("topic_type")))
         return out
     seen: dict[str, Group] = {}
     apps = [d for d in documents if d.form == "application" and _trusted(d)]
@@ -68,7 +71,8 @@ def groups_of(documents: list[DocumentResult]) -> list[Group]:
             continue
         key = loose_key(name)
         if key not in seen:
-            seen[key] = Group(name, d.fields.get("company"), "applications")
+            seen[key] = Group(name, d.fields.get("company"), "applications", None, d.fields.get("topic"),
+                              d.fields.get("topic_type"))
     return list(seen.values())
 
 
@@ -101,3 +105,27 @@ def assign(groups: list[Group], docs: list[DocumentResult]) -> list[list[Documen
     for i, doc in zip(empty, left, strict=False):
         out[i].append(doc)
     return out
+
+
+#: which of a group's own items arrived: form and copy as the units contract names them
+GROUP_ITEMS = (("application_word", "application", "word"), ("application_pdf", "application", "pdf"),
+               ("report", "report", None), ("evidence", "evidence", None))
+
+
+def group_table(documents: list[DocumentResult]) -> list[dict[str, Any]]:
+    """The groups a submission recommends, each with which of its own items arrived (units contract)."""
+    from rules.copies import copy_of
+
+    groups = groups_of(documents)
+    table: list[dict[str, Any]] = [{"company": g.company, "group_name": g.group_name, "topic": g.topic,
+              "topic_type": g.topic_type if g.topic_type in ("问题解决型", "创新型") else None, "forms": {}}
+             for g in groups]
+    for key, form, copy in GROUP_ITEMS:
+        docs = [d for d in documents if d.form == form and (copy is None or copy_of(d) == copy)]
+        for row, mine in zip(table, assign(groups, docs), strict=True):
+            row["forms"][key] = bool(mine)
+    for row, g in zip(table, groups, strict=True):  # topic from the group's own application when the list has none
+        if not row["topic"]:
+            apps = [d for d in documents if d.form == "application" and _trusted(d) and _names_group(d, g)]
+            row["topic"] = next((d.fields.get("topic") for d in apps if d.fields.get("topic")), None)
+    return table

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from intake.config import Config
 from intake.pipeline import judge, message_info, read_message, receipt_time
 from intake.record.recording import documents_from_rows, message_info_of, problem_json, problems_of, record
+from intake.record.roster import Roster
 from intake.store.objects import Store
 from intake.store.rows import DocumentRow, MessageRow, utcnow
 from intake.unpack import Part
@@ -39,6 +40,7 @@ class Processor:
     campaign: Campaign
     store: Store
     pool: ReadingPool
+    roster: Roster = field(default_factory=Roster)
 
     def process(self, pk: int) -> bool:
         """Read, judge and record one stored message; a failure is recorded, never raised."""
@@ -77,7 +79,7 @@ class Processor:
             result = judge(self.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
             result["message_problems"] = old.get("message_problems", [])
             record(s, self.cfg, self.campaign, msg, docs, [r.blob_path for r in rows], result, unpacked=None,
-                   receipt=False)
+                   receipt=False, roster=self.roster)
             s.commit()
 
     def _begin_attempt(self, pk: int) -> bool:
@@ -124,4 +126,4 @@ class Processor:
         msg.from_addr = rm.unpacked.from_addr or msg.from_addr
         msg.subject = rm.unpacked.subject if rm.unpacked.subject is not None else msg.subject
         msg.defects = list(rm.unpacked.defects)
-        record(s, self.cfg, self.campaign, msg, rm.documents, blobs, result, rm.unpacked)
+        record(s, self.cfg, self.campaign, msg, rm.documents, blobs, result, rm.unpacked, roster=self.roster)

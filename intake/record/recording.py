@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete
 
 from intake.config import Config
 from intake.contract import MessageInfo
+from intake.record.roster import Roster
 from intake.record.units import UnitSummary, update_unit
 from intake.reply.suppress import no_receipt_reason
 from intake.store.rows import DocumentRow, FindingRow, MessageRow, utcnow
@@ -31,7 +32,7 @@ REPLIES_DISABLED = "replies disabled (reply.enabled = false)"
 
 def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documents: Sequence[DocumentResult],
            blobs: Sequence[str | None], result: dict[str, Any], unpacked: Unpacked | None,
-           receipt: bool = True) -> None:
+           receipt: bool = True, roster: Roster | None = None) -> None:
     """Documents (with their stored copies ``blobs``), findings, status, unit and receipt; uncommitted."""
     assert msg.id is not None
     s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))
@@ -57,9 +58,9 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
     automatic = msg.no_receipt_reason is not None and msg.no_receipt_reason != REPLIES_DISABLED
     unit = None
     if automatic:
-        msg.unit_key = None
+        msg.unit_key = msg.claimed_unit = None
     else:
-        unit = update_unit(s, campaign, msg)
+        unit = update_unit(s, campaign, msg, roster)  # None: held as 待确认, the receipt speaks for this mail only
     if receipt and unpacked is not None:
         queue_receipt(s, cfg, campaign, msg, unpacked, result, unit)
 

@@ -12,12 +12,11 @@ from the latest message that carried it:
   one group's 申报表 replaces that group's only;
 - unrecognised files and containers: only from the latest message (old noise does not linger).
 
-Lateness of a unit (a deliberate, simple rule): a unit is late when something it currently has
-arrived late. :func:`unit_received_at` gives the time of the latest message that still contributes
-a document to the merged set; pass it to ``rules.evaluate`` / ``Campaign.is_late``. A correction
-sent after the deadline therefore makes the unit late (staff decide whether to accept it), while
-an on-time unit stays on time whatever it sends that replaces nothing (e.g. an auto-reply). Each
-message's own status in the contract is unchanged.
+Lateness of a unit follows the units contract (contract/units-json.md, :func:`unit_state`): a unit
+that was complete on time stays ``complete`` whatever it sends later (``late`` marks that more
+came); a unit that was not complete on time and sent material after the deadline is ``late``
+(staff decide whether to accept it). Messages that are not submissions (auto-replies) never join
+a unit. Each message's own status in the contract is unchanged.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from intake.record.roster import Roster
 from intake.store.rows import MessageRow, UnitRow, utcnow
 from parsers.result import DocumentResult
 from rules import Campaign, evaluate
@@ -130,42 +130,100 @@ def unit_received_at(messages: Messages) -> datetime | None:
     return max(all_times) if all_times else None
 
 
-def update_unit(s: Session, campaign: Campaign, msg: MessageRow) -> UnitSummary:
-    """Re-evaluate the recommending unit of ``msg`` over all its processed messages (latest copy wins).
+@dataclass
+class UnitState:
+    """Where a unit stands (contract/units-json.md): status, the late flag, its current documents and findings."""
 
-    Lateness follows :func:`unit_received_at`: the unit is late when something it currently has
-    arrived after the deadline. The per-message status is unchanged. Uncommitted.
+    status: str  # complete | incomplete | late
+    late: bool  # something arrived after the deadline
+    documents: list[DocumentResult]
+    findings: list[Finding]
+
+
+def unit_state(campaign: Campaign, history: Messages) -> UnitState:
+    """The units contract's rule: material received after the deadline does not undo a unit that was
+    complete before it (it stays ``complete``, ``late`` marks that more came); otherwise a unit with
+    late material is ``late``, and one without is ``complete`` or ``incomplete`` by its errors."""
+    if not history:
+        return UnitState("incomplete", False, [], evaluate(campaign, [], None, []))
+    on_time = [(t, docs) for t, docs in history if not campaign.is_late(t)]
+    late = len(on_time) < len(history)
+    if on_time:
+        merged = merge_unit(on_time)
+        findings = evaluate(campaign, merged, unit_received_at(on_time), [])
+        if status_of(findings, False) == "complete":
+            return UnitState("complete", late, merged, findings)
+        if not late:
+            return UnitState("incomplete", False, merged, findings)
+    merged = merge_unit(history)
+    findings = evaluate(campaign, merged, unit_received_at(history), [])
+    return UnitState("late", True, merged, findings)
+
+
+def attach(s: Session, roster: Roster, msg: MessageRow) -> tuple[str | None, str | None]:
+    """(unit key, claimed roster unit) for ``msg``; uncommitted, changes nothing.
+
+    - a roster unit's own address: that unit, whatever its forms say;
+    - forms naming a roster unit from an address that unit does not list (nor staff confirmed):
+      no unit, the claim held as 待确认 — a stranger must not change a unit's state or learn it;
+    - otherwise the 推荐单位 its forms name, else the unit the sender already belongs to, else the
+      sender address itself.
     """
-    key = unit_key(msg.recommender, msg.from_addr)
-    if not msg.recommender and msg.from_addr:
-        # A message without a readable 推荐单位 joins the unit its sender already belongs to.
+    by_addr = roster.by_address(msg.from_addr)
+    if by_addr is not None:
+        return by_addr.name, None
+    named = roster.by_name(msg.recommender)
+    if named is not None:
+        row = s.get(UnitRow, named.name)
+        confirmed = {a.lower() for a in (row.confirmed_addresses or [])} if row is not None else set()
+        if not named.emails or (msg.from_addr or "").lower() in confirmed:
+            return named.name, None
+        return None, named.name
+    if msg.recommender:
+        return unit_key(msg.recommender, msg.from_addr), None
+    if msg.from_addr:
         for u in s.exec(select(UnitRow).where(col(UnitRow.recommender).is_not(None))).all():
             if msg.from_addr in (u.addresses or []):
-                key = u.key
-                break
-    msg.unit_key = key
+                return u.key, None
+    return unit_key(None, msg.from_addr), None
+
+
+def update_unit(s: Session, campaign: Campaign, msg: MessageRow, roster: Roster | None = None) -> UnitSummary | None:
+    """Attach ``msg`` to its unit (:func:`attach`) and re-evaluate that unit over all its processed
+    messages (latest copy wins, :func:`unit_state`). None when the message is held as 待确认. Uncommitted."""
+    key, claimed = attach(s, roster or Roster(), msg)
+    msg.unit_key, msg.claimed_unit = key, claimed
     s.add(msg)
     s.flush()
+    if key is None:
+        return None
+    return evaluate_unit(s, campaign, key, roster or Roster(), last_message_pk=msg.id)
+
+
+def evaluate_unit(s: Session, campaign: Campaign, key: str, roster: Roster,
+                  last_message_pk: int | None = None) -> UnitSummary:
+    """Recompute and store one unit's state from its processed messages. Uncommitted."""
     members = s.exec(select(MessageRow).where(MessageRow.unit_key == key, MessageRow.state == "processed")).all()
     members = sorted(members, key=lambda m: (_aware(m.received_at or m.stored_at), m.id or 0))
     history = [(m.received_at, [DocumentResult.from_json(d) for d in (m.result or {}).get("documents", [])])
                for m in members]
-    merged = merge_unit(history)
-    when = unit_received_at(history)
-    findings = evaluate(campaign, merged, when, [])
-    status = status_of(findings, campaign.is_late(when))
+    state = unit_state(campaign, history)
     unit = s.get(UnitRow, key) or UnitRow(key=key)
-    unit.recommender = next((m.recommender for m in reversed(members) if m.recommender), unit.recommender)
+    on_roster = roster.get(key)
+    unit.recommender = on_roster.name if on_roster is not None else next(
+        (m.recommender for m in reversed(members) if m.recommender), unit.recommender)
     addrs = list(unit.addresses or [])
     for m in members:
         if m.from_addr and m.from_addr not in addrs:
             addrs.append(m.from_addr)
     unit.addresses = addrs
-    unit.status, unit.findings = status, [f.to_json() for f in findings]
-    unit.last_message_pk, unit.updated_at = msg.id, utcnow()
+    unit.status, unit.late, unit.findings = state.status, state.late, [f.to_json() for f in state.findings]
+    if last_message_pk is not None:
+        unit.last_message_pk = last_message_pk
+    unit.updated_at = utcnow()
     s.add(unit)
-    return UnitSummary(recommender=unit.recommender, status=status, findings=findings,
-                       message_count=len(members), documents=merged)
+    return UnitSummary(recommender=unit.recommender, status=state.status, findings=state.findings,
+                       message_count=len(members), documents=state.documents)
 
 
 def _aware(dt: datetime) -> datetime:

@@ -21,6 +21,7 @@ from intake.config import Config
 from intake.fetch import Incoming, Source, open_source
 from intake.record.ingest import ingest
 from intake.record.process import Processor
+from intake.record.roster import load_roster
 from intake.store.migrations import open_ledger
 from intake.store.objects import Store
 from intake.store.rows import MailboxStateRow, MessageRow, utcnow
@@ -55,7 +56,8 @@ class Daemon:
         self.store = Store(cfg.data_dir / "objects")
         self.source = source or open_source(cfg, self.engine)
         self.pool = pool or ReadingPool(cfg.workers.to_limits(cfg.limits.read_timeout_seconds))
-        self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool)
+        self.roster = load_roster(cfg.roster_path)
+        self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool, self.roster)
         self.lock = threading.Lock()
 
     def poll(self, stats: PassStats | None = None) -> PassStats:

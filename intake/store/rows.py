@@ -40,6 +40,9 @@ class MessageRow(SQLModel, table=True):
     error: str | None = None  # traceback summary when state == failed
     status: str | None = None  # contract status of this message alone: complete | incomplete | late
     unit_key: str | None = Field(default=None, index=True)  # the recommending unit it belongs to
+    # a roster unit its forms name although the sender is not one of that unit's addresses: held as
+    # 待确认 (changes nothing of the unit) until staff run `intake confirm`
+    claimed_unit: str | None = None
     recommender: str | None = None  # 推荐单位 as read from the forms
     no_receipt_reason: str | None = None  # auto-reply/bounce/list/own address: why no receipt
     defects: list[str] = Field(default_factory=list, sa_column=Column(JSON))
@@ -90,7 +93,9 @@ class UnitRow(SQLModel, table=True):
     key: str = Field(primary_key=True)  # normalised 推荐单位, or the sender address until known
     recommender: str | None = None
     addresses: list[str] = Field(default_factory=list, sa_column=Column(JSON))
-    status: str | None = None  # complete | incomplete | late, from all its messages
+    status: str | None = None  # complete | incomplete | late, from all its messages (units contract)
+    late: bool = False  # something arrived after the deadline (a complete on-time unit stays complete)
+    confirmed_addresses: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # added by `intake confirm`
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     last_message_pk: int | None = None
     updated_at: datetime = Field(default_factory=utcnow)

@@ -143,7 +143,8 @@ def test_legacy_doc_keeps_its_tables(tmp_path: Path) -> None:
 def test_example_inbox_matches_the_script(tmp_path: Path) -> None:
     import examples.make_inbox as mk
 
-    mk.main(["--out", str(tmp_path)])
+    mk.main(["--out", str(tmp_path), "--roster", str(tmp_path / "roster.csv")])
+    assert (tmp_path / "roster.csv").read_bytes() == (ROOT / "examples" / "roster.csv").read_bytes()
     committed = sorted((ROOT / "examples" / "inbox").glob("*.eml"))
     assert [p.name for p in committed] == sorted(p.name for p in tmp_path.glob("*.eml"))
     for p in committed:
