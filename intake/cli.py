@@ -7,11 +7,13 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from intake.config import Config, ConfigError, load_config
+
+T = TypeVar("T")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="qc-intake: QC group submission intake daemon")
 rules_app = typer.Typer(no_args_is_help=True, help="Campaign rule files")
@@ -22,7 +24,7 @@ ConfigOpt = Annotated[
 ]
 
 
-def _read_only(view: Callable[[], object]) -> object:
+def _read_only(view: Callable[[], T]) -> T:
     """Run a read-only view; a missing or outdated ledger is a clear message and exit 2, not a new ledger."""
     from intake.store.migrations import LedgerUnavailable
 
@@ -159,6 +161,29 @@ def confirm(
         typer.echo(str(e), err=True)
         raise typer.Exit(1) from e
     typer.echo(text)
+
+
+@app.command()
+def export(
+    workbook: Annotated[Path | None, typer.Argument(help="The .xlsx to write (汇总, 问题清单, 推荐小组, 评委, 统计)")] = None,
+    files: Annotated[Path | None, typer.Option("--files", help="Copy each unit's current documents here instead")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """The national lists in Excel (certificates, judges, statistics), or every unit's files under canonical names."""
+    from intake.staff.export import export_files, export_workbook
+
+    if (workbook is None) == (files is None):
+        typer.echo("give either FILE.xlsx or --files DIR", err=True)
+        raise typer.Exit(2)
+    cfg = _config(config)
+    if files is not None:
+        written = _read_only(lambda: export_files(cfg, files))
+        typer.echo(f"{len(written)} files written under {files}")
+        return
+    assert workbook is not None
+    data = _read_only(lambda: export_workbook(cfg))
+    workbook.write_bytes(data)
+    typer.echo(f"written: {workbook}")
 
 
 @rules_app.command("lint")

@@ -34,6 +34,12 @@ class RosterConfig:
 
 
 @dataclass
+class ExportConfig:
+    # the office's register of judges' certificates (.xlsx with 证书编号 and 姓名); "" = none
+    judges_register: str = ""
+
+
+@dataclass
 class StorageConfig:
     data_dir: str = "var"  # raw messages, attachments, outbox folder live under here
     database: str = ""  # SQLAlchemy URL; "" = sqlite:///<data_dir>/ledger.db
@@ -129,6 +135,7 @@ class WorkersConfig:
 class Config:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     roster: RosterConfig = field(default_factory=RosterConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     source: SourceConfig = field(default_factory=SourceConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

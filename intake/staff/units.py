@@ -40,6 +40,14 @@ class UnitMessages:
     messages: list[MessageRow]
 
 
+@dataclass
+class UnitRecord:
+    """One unit as the staff views need it: its contract entry and its current documents."""
+
+    entry: dict[str, Any]
+    documents: list[DocumentResult]
+
+
 def _aware(dt: datetime | None) -> datetime | None:
     return None if dt is None else dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
@@ -73,8 +81,8 @@ def missing_forms(findings: list[dict[str, Any]]) -> list[str]:
     return [form for form in FORM_ORDER if form in named]
 
 
-def _unit_entry(campaign: Campaign, name: str, roster_unit: RosterUnit | None, um: UnitMessages,
-                outbox: dict[int, OutboxRow], claims: list[MessageRow]) -> dict[str, Any]:
+def _unit_record(campaign: Campaign, name: str, roster_unit: RosterUnit | None, um: UnitMessages,
+                 outbox: dict[int, OutboxRow], claims: list[MessageRow]) -> UnitRecord:
     msgs = sorted(um.messages, key=lambda m: (_aware(m.received_at or m.stored_at), m.id or 0))
     submissions = [m for m in msgs if _is_submission(m)]
     unit = um.unit
@@ -90,7 +98,7 @@ def _unit_entry(campaign: Campaign, name: str, roster_unit: RosterUnit | None, u
         if a not in addresses:
             addresses.append(a)
     times = [_iso(campaign, m.received_at) for m in submissions if m.received_at is not None]
-    return {
+    return UnitRecord({
         "unit": name,
         "kind": roster_unit.kind if roster_unit is not None else None,
         "on_roster": roster_unit is not None,
@@ -108,11 +116,11 @@ def _unit_entry(campaign: Campaign, name: str, roster_unit: RosterUnit | None, u
                      | ({"audience": f["audience"]} if f.get("audience") else {}) for f in findings],
         # additions to the contract: mail naming this unit from an address it does not list (待确认)
         "unconfirmed_messages": [{"id": m.id, "from": m.from_addr, "subject": m.subject} for m in claims],
-    }
+    }, current)
 
 
-def units_data(s: Session, campaign: Campaign, roster: Roster, now: datetime | None = None) -> dict[str, Any]:
-    """The whole ``intake units --json`` object."""
+def unit_records(s: Session, campaign: Campaign, roster: Roster) -> list[UnitRecord]:
+    """Every unit (roster first, then the ones the ledger met), in the order staff chase them."""
     units = {u.key: u for u in s.exec(select(UnitRow)).all()}
     outbox = {o.message_pk: o for o in s.exec(select(OutboxRow)).all()}
     by_unit: dict[str, list[MessageRow]] = {}
@@ -122,15 +130,21 @@ def units_data(s: Session, campaign: Campaign, roster: Roster, now: datetime | N
             by_unit.setdefault(m.unit_key, []).append(m)
         elif m.claimed_unit:
             claims.setdefault(m.claimed_unit, []).append(m)
-    entries = []
+    records = []
     for ru in roster.units:
-        entries.append(_unit_entry(campaign, ru.name, ru, UnitMessages(units.get(ru.name), by_unit.get(ru.name, [])),
-                                   outbox, claims.get(ru.name, [])))
+        records.append(_unit_record(campaign, ru.name, ru, UnitMessages(units.get(ru.name), by_unit.get(ru.name, [])),
+                                    outbox, claims.get(ru.name, [])))
     for key, unit in units.items():
         if roster.get(key) is None and by_unit.get(key):
-            entries.append(_unit_entry(campaign, unit.recommender or key, None, UnitMessages(unit, by_unit[key]),
-                                       outbox, []))
-    entries.sort(key=lambda e: (STATUS_ORDER.index(e["status"]), not e["on_roster"], e["unit"]))
+            records.append(_unit_record(campaign, unit.recommender or key, None, UnitMessages(unit, by_unit[key]),
+                                        outbox, []))
+    records.sort(key=lambda r: (STATUS_ORDER.index(r.entry["status"]), not r.entry["on_roster"], r.entry["unit"]))
+    return records
+
+
+def units_data(s: Session, campaign: Campaign, roster: Roster, now: datetime | None = None) -> dict[str, Any]:
+    """The whole ``intake units --json`` object."""
+    entries = [r.entry for r in unit_records(s, campaign, roster)]
     generated = (now or datetime.now(UTC)).astimezone(campaign.tz)
     return {
         "campaign": {"name": campaign.name, "deadline": campaign.deadline_date.isoformat(),
