@@ -49,6 +49,9 @@ class UnitSummary:
     findings: list[Finding] = field(default_factory=list)
     message_count: int = 1
     documents: list[DocumentResult] = field(default_factory=list)
+    #: what the message just recorded brought, by file name: "new" (a form the unit did not have yet)
+    #: or "replaced" (a newer copy of one it had); its other files count for nothing new
+    contributed: dict[str, str] = field(default_factory=dict)
 
 
 def _norm(text: str | None) -> str:
@@ -85,17 +88,27 @@ def _ordered(messages: Messages) -> Messages:
     return [m for _, m in indexed]
 
 
+def _slot(doc: DocumentResult) -> tuple:
+    """Which place in the unit's submission a document fills (a newer one in the same place replaces it)."""
+    if doc.form in SUBMISSION:
+        return (doc.form,)
+    if doc.form in PER_GROUP:
+        return (doc.form, _copy(doc), _group_key(doc))
+    return ("other",)
+
+
+def contributions(before: Messages, docs: list[DocumentResult]) -> dict[str, str]:
+    """What ``docs`` (one new message) bring to a unit whose earlier messages were ``before``."""
+    had = {_slot(d) for d in merge_unit(before)} if before else set()
+    return {d.filename: "replaced" if _slot(d) in had else "new" for d in docs if _slot(d) != ("other",)}
+
+
 def _slots(messages: Messages) -> tuple[dict[tuple, tuple[int, list[DocumentResult]]], int]:
     slots: dict[tuple, tuple[int, list[DocumentResult]]] = {}
     for n, (_, docs) in enumerate(messages):
         seen_here: set[tuple] = set()
         for doc in docs:
-            if doc.form in SUBMISSION:
-                key: tuple = (doc.form,)
-            elif doc.form in PER_GROUP:
-                key = (doc.form, _copy(doc), _group_key(doc))
-            else:
-                key = ("other",)
+            key = _slot(doc)
             if key not in seen_here:  # first document of this slot in this message: replace older ones
                 slots[key] = (n, [])
                 seen_here.add(key)
@@ -208,6 +221,8 @@ def evaluate_unit(s: Session, campaign: Campaign, key: str, roster: Roster,
     history = [(m.received_at, [DocumentResult.from_json(d) for d in (m.result or {}).get("documents", [])])
                for m in members]
     state = unit_state(campaign, history)
+    mine = [docs for m, (_, docs) in zip(members, history, strict=True) if m.id == last_message_pk]
+    before = [h for m, h in zip(members, history, strict=True) if m.id != last_message_pk]
     unit = s.get(UnitRow, key) or UnitRow(key=key)
     on_roster = roster.get(key)
     unit.recommender = on_roster.name if on_roster is not None else next(
@@ -223,7 +238,8 @@ def evaluate_unit(s: Session, campaign: Campaign, key: str, roster: Roster,
     unit.updated_at = utcnow()
     s.add(unit)
     return UnitSummary(recommender=unit.recommender, status=state.status, findings=state.findings,
-                       message_count=len(members), documents=state.documents)
+                       message_count=len(members), documents=state.documents,
+                       contributed=contributions(before, mine[0]) if mine else {})
 
 
 def _aware(dt: datetime) -> datetime:

@@ -175,6 +175,7 @@ def document_view(doc: dict, names: dict[str, str]) -> dict[str, Any]:
         "recognised": recognised,
         "known": is_container or recognised != "未识别",
         "values": values,
+        "contribution": "",  # filled in for a unit: 新收到 / 已替换此前收到的同一材料
     }
 
 
@@ -211,6 +212,17 @@ def staff_notes(findings: list[Any], names: dict[str, str]) -> list[str]:
     return out
 
 
+CONTRIBUTION_TEXT = {"new": "新收到", "replaced": "已替换此前收到的同一材料"}
+
+
+def own_findings(result: dict) -> list[Any]:
+    """The findings about this message's own files and the message itself (damaged file, wrong value,
+    late mail) — not the unit-wide "not received" ones, which the unit section reports."""
+    files = {d.get("filename") for d in result.get("documents") or []}
+    return [f for f in result.get("findings") or []
+            if _get(f, "document") in files or str(_get(f, "rule") or "").startswith(("message.", "deadline."))]
+
+
 def forms_received(documents: list[Any], names: dict[str, str]) -> list[str]:
     """Counts per recognised form and kind ("申报表 3 份（Word 2、PDF 1）"), in the notice's order."""
     files = [d for d in documents or [] if _get(d, "format") not in CONTAINER_FORMATS]
@@ -234,8 +246,12 @@ def receipt_context(
     """Everything the templates show, already worded; see the module docstring for why."""
     names = form_names(campaign)
     status = result.get("status") or "incomplete"
-    errors, warnings = split_findings(result.get("findings") or [], names)
+    own = own_findings(result) if unit is not None else (result.get("findings") or [])
+    errors, warnings = split_findings(own, names)
     documents = [document_view(d, names) for d in result.get("documents") or []]
+    if unit is not None:
+        for view, doc in zip(documents, result.get("documents") or [], strict=True):
+            view["contribution"] = CONTRIBUTION_TEXT.get(unit.contributed.get(doc.get("filename") or "", ""), "")
     recommender = result.get("recommender") or (unit.recommender if unit else None)
     addressee = _one_line(recommender or unpacked.from_name or "")
     ctx: dict[str, Any] = {
@@ -257,9 +273,13 @@ def receipt_context(
     }
     overall_status = status
     overall_errors = errors
+    ctx["status_label"] = "本次检查结果"
     if unit is not None:
         u_errors, u_warnings = split_findings(unit.findings, names)
         ctx["unit"] = {
+            # listed above already (this message's own files): not repeated in the unit section
+            "more_errors": [e for e in u_errors if e not in errors],
+            "more_warnings": [w for w in u_warnings if w not in warnings],
             "recommender": _one_line(unit.recommender) if unit.recommender else None,
             "status": unit.status,
             "status_text": STATUS_TEXT.get(unit.status, unit.status),
@@ -269,6 +289,9 @@ def receipt_context(
             "warnings": u_warnings,
         }
         overall_status, overall_errors = unit.status, u_errors
+        # the status line speaks for the unit: what is still missing or wrong after this message
+        ctx["status"], ctx["status_text"] = unit.status, STATUS_TEXT.get(unit.status, unit.status)
+        ctx["status_label"] = "贵单位材料总体状态"
     ctx["next_steps"] = next_steps(overall_status, overall_errors, ctx["deadline"], ctx["intake_address"],
                                    unit_known=unit is not None)
     return ctx
@@ -287,7 +310,7 @@ def next_steps(status: str, errors: list[str], deadline: str, address: str, unit
         return [f"本邮件收到时已过截止时间（{deadline}），材料已登记，是否受理请与 {address} 联系确认。"]
     if errors:
         return [
-            f"{scope}尚有 {len(errors)} 项需要更正或补交（见上文“{'仍需更正或补交' if unit_known else '需要更正'}”）。",
+            f"{scope}尚有 {len(errors)} 项需要更正或补交（见上文）。",
             f"截止时间为{deadline}。请在此之前将更正后的文件或缺少的材料发送至 {address}，"
             "只需发送更正或补充的文件，已合格的材料无需重复发送。",
             "邮件主题请写明推荐单位名称，附件请使用通知附件中的原表格式。",

@@ -139,3 +139,24 @@ def test_a_unit_not_on_the_roster_is_listed_as_such(roster_cfg, drop, tmp_path) 
     units = _units(tmp_path)
     [other] = [u for u in units.values() if not u["on_roster"]]
     assert other["unit"] == "山东省质量管理协会" and other["kind"] is None and other["status"] == "late"
+
+
+def test_a_one_form_correction_gets_a_receipt_that_speaks_for_the_unit(roster_cfg, drop, tmp_path) -> None:
+    """Example message 4 (浙江's 统计表 alone, days after its first mail): no "未收到…请补发" for the six
+    forms the unit sent earlier is reported as this message's; the status line is the unit's."""
+    import email
+    from email import policy
+
+    drop("02.eml", (INBOX / "02-zhejiang-incomplete.eml").read_bytes())
+    drop("04.eml", (INBOX / "04-zhejiang-correction.eml").read_bytes())
+    run(roster_cfg, once=True)
+    with Session(__import__("intake.store.migrations", fromlist=["open_ledger"]).open_ledger(roster_cfg)) as s:
+        correction = s.exec(select(MessageRow).where(MessageRow.source_ref == "04.eml")).one()
+        raw = s.exec(select(OutboxRow).where(OutboxRow.message_pk == correction.id)).one().raw
+    text = email.message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+    own = text[text.index("二、"):text.index("三、")]
+    assert "未收到" not in own and "未发现问题" in own
+    assert "贵单位材料总体状态：材料不全" in text
+    assert "（新收到）" in text or "（已替换此前收到的同一材料）" in text
+    unit_part = text[text.index("三、"):text.index("四、")]
+    assert "申报表PDF版" in unit_part  # what the unit as a whole still lacks

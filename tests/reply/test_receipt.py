@@ -184,14 +184,14 @@ def test_unit_summary_covers_all_messages(cfg: Config, campaign: Any) -> None:
     assert "已收到：申报表 3 份（Word 2、PDF 1）、推荐表 1 份、未识别的文件 1 个" in section
     assert "仍需更正或补交（2 项）" in section and "缺少附件2" in section and "缺少附件5" in section
     assert "统计表“参与率”超过100%（文件：统计表.xls）" in section
-    assert "贵单位的材料尚有 2 项需要更正或补交（见上文“仍需更正或补交”）" in section
+    assert "贵单位的材料尚有 2 项需要更正或补交（见上文）" in section
 
 
 def test_complete_message_says_nothing_more_to_send(cfg: Config, campaign: Any) -> None:
     result = result_json(findings=[], status="complete")
     unit = UnitSummary("江苏省质量协会", "complete", [], 2, [])
     text = body_of(compose_receipt(cfg, campaign, make_unpacked(), result, unit))
-    assert "本次检查结果：材料齐全" in text and "总体状态：材料齐全" in text
+    assert "贵单位材料总体状态：材料齐全" in text and "总体状态：材料齐全" in text
     assert "未发现问题" in text and "无需再发送" in text
     assert "需要更正" not in text
 
@@ -263,4 +263,4 @@ def test_unit_section_does_not_repeat_the_same_list(cfg: Config, campaign: Any) 
     for kind in ("plain", "html"):
         text = body_of(compose_receipt(cfg, campaign, make_unpacked(), result, unit), kind)
         assert text.count("收到“1381234567”") == 1
-        assert "与上文本次邮件的检查结果相同" in text
+        assert "另见上文" in text or "见上文本次邮件的检查结果" in text  # the rest is pointed to, not repeated
