@@ -1,7 +1,8 @@
 """A tiny Compound File (OLE2) writer, to build .doc/.xls/.wps/.et and encrypted-OOXML sniffing fixtures.
 
-Only what sniffing looks at: a directory of streams. Streams are padded to the 4096-byte mini-stream
-cutoff so everything lives in regular sectors; the directory tree is a right-sibling chain.
+Only what sniffing and xlrd look at: a directory of streams, optionally inside storages. Streams are
+padded to the 4096-byte mini-stream cutoff so everything lives in regular sectors; each storage's
+children are a right-sibling chain (olefile and xlrd walk any binary tree).
 """
 
 from __future__ import annotations
@@ -14,10 +15,25 @@ END, FREE, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 
 
 def make_cfb(streams: dict[str, bytes]) -> bytes:
+    """A compound file holding ``streams``; a name with ``/`` puts the stream in storages
+    (``"ObjectPool/_1234/WordDocument"``: storage ObjectPool, storage _1234, stream WordDocument),
+    as Excel stores an embedded object. Each storage's children are a right-sibling chain."""
     ss = 512
     items = [(name, data + b"\0" * (max(4096, len(data)) - len(data))) for name, data in streams.items()]
     items = [(n, d + b"\0" * (-len(d) % ss)) for n, d in items]
-    n_dir = math.ceil((len(items) + 1) / 4)
+    # directory entries: (name, kind, parent index); kind 1 storage, 2 stream, 5 root
+    nodes: list[tuple[str, int, int]] = [("Root Entry", 5, -1)]
+    storages: dict[tuple[str, ...], int] = {(): 0}
+    stream_node: list[int] = []
+    for name, _ in items:
+        path = tuple(name.split("/"))
+        for depth in range(1, len(path)):
+            if path[:depth] not in storages:
+                storages[path[:depth]] = len(nodes)
+                nodes.append((path[depth - 1], 1, storages[path[:depth - 1]]))
+        stream_node.append(len(nodes))
+        nodes.append((path[-1], 2, storages[path[:-1]]))
+    n_dir = math.ceil(len(nodes) / 4)
     n_data = sum(len(d) // ss for _, d in items)
     n_fat = 1
     while n_fat * 128 < n_fat + n_dir + n_data:
@@ -25,19 +41,27 @@ def make_cfb(streams: dict[str, bytes]) -> bytes:
     fat = [FATSECT] * n_fat
     first_dir = len(fat)
     fat += [len(fat) + i + 1 for i in range(n_dir - 1)] + [END]
-    starts = []
-    for _, d in items:
+    starts: dict[int, tuple[int, int]] = {}
+    for (_, d), node in zip(items, stream_node, strict=True):
         k = len(d) // ss
-        starts.append(len(fat))
+        starts[node] = (len(fat), len(d))
         fat += [len(fat) + i + 1 for i in range(k - 1)] + [END]
     fat += [FREE] * (n_fat * 128 - len(fat))
     header = MAGIC + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
     header += struct.pack("<IIIIIIIII", 0, n_fat, first_dir, 0, 4096, END, 0, END, 0)
     header += struct.pack("<109I", *(list(range(n_fat)) + [FREE] * (109 - n_fat)))
-    entries = [_entry("Root Entry", 5, NOSTREAM, 1 if items else NOSTREAM, END, 0)]
-    for i, ((name, data), start) in enumerate(zip(items, starts, strict=True)):
-        right = i + 2 if i + 1 < len(items) else NOSTREAM
-        entries.append(_entry(name, 2, right, NOSTREAM, start, len(data)))
+    children: dict[int, list[int]] = {}
+    for i, (_, _, parent) in enumerate(nodes):
+        if parent >= 0:
+            children.setdefault(parent, []).append(i)
+    right: dict[int, int] = {}
+    for kids in children.values():
+        for a, b in zip(kids, kids[1:], strict=False):
+            right[a] = b
+    entries = []
+    for i, (name, kind, _) in enumerate(nodes):
+        start, size = starts.get(i, (END if kind == 5 else 0, 0))
+        entries.append(_entry(name, kind, right.get(i, NOSTREAM), children.get(i, [NOSTREAM])[0], start, size))
     directory = b"".join(entries)
     directory += b"".join(_entry("", 0, NOSTREAM, NOSTREAM, FREE, 0) for _ in range(n_dir * 4 - len(entries)))
     body = struct.pack(f"<{len(fat)}I", *fat) + directory + b"".join(d for _, d in items)
@@ -65,3 +89,32 @@ def workbook_stream(encrypted: bool = False) -> bytes:
     if encrypted:
         out += struct.pack("<HH", 0x002F, 6) + b"\x01\x00\x01\x00\x01\x00"
     return out + struct.pack("<HH", 0x000A, 0)
+
+
+def _record(rtype: int, body: bytes) -> bytes:
+    return struct.pack("<HH", rtype, len(body)) + body
+
+
+def _biff_text(text: str, lenlen: int) -> bytes:
+    """An XLUnicodeString: length, the fHighByte flag, UTF-16LE characters."""
+    return struct.pack("<H" if lenlen == 2 else "<B", len(text)) + b"\x01" + text.encode("utf-16-le")
+
+
+def biff8_workbook(sheet: str, cells: dict[tuple[int, int], str]) -> bytes:
+    """A minimal valid BIFF8 ``Workbook`` stream, as Excel 97 lays it out: the globals substream
+    (BOF, CODEPAGE, BOUNDSHEET, EOF), then one worksheet substream (BOF, DIMENSIONS, LABEL cells, EOF)."""
+    bof_globals = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x0006))
+    codepage = _record(0x0042, struct.pack("<H", 1200))
+    eof = _record(0x000A, b"")
+
+    def boundsheet(offset: int) -> bytes:
+        return _record(0x0085, struct.pack("<IH", offset, 0) + _biff_text(sheet, 1))
+
+    offset = len(bof_globals + codepage + boundsheet(0) + eof)
+    rows = 1 + max((r for r, _ in cells), default=0)
+    cols = 1 + max((c for _, c in cells), default=0)
+    body = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 0x0006))
+    body += _record(0x0200, struct.pack("<IIHHH", 0, rows, 0, cols, 0))
+    for (r, c), text in sorted(cells.items()):
+        body += _record(0x0204, struct.pack("<HHH", r, c, 0x0F) + _biff_text(text, 2))
+    return bof_globals + codepage + boundsheet(offset) + eof + body + eof
