@@ -28,12 +28,13 @@ import resource
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pebble
+from typing import TYPE_CHECKING, Any
 
 from parsers.model import Problem
 from parsers.result import DocumentResult
+
+if TYPE_CHECKING:
+    import pebble
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class ReadingPool:
         self._pool: pebble.ProcessPool | None = None
 
     def _started(self) -> pebble.ProcessPool:
+        import pebble  # here, not at import: the CLI's start-up (intake --help) need not load it
+
         if self._pool is None:
             ctx = multiprocessing.get_context(self._context)
             if self._context == "forkserver":
@@ -127,6 +130,8 @@ class ReadingPool:
         return [self._collect(p, deadline) for p in pending]
 
     def _collect(self, p: _Pending, deadline: float) -> DocumentResult:
+        import pebble
+
         res = p.job.result
         try:
             wait = None if deadline == math.inf else max(0.0, deadline - time.monotonic())

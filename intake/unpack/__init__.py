@@ -9,7 +9,16 @@ Never raises on bad input: broken MIME, corrupt/encrypted archives, bombs and pa
 :class:`parsers.model.Problem` entries on the part (or on ``Unpacked.problems``).
 """
 
-from intake.unpack.mime import unpack_message
+from __future__ import annotations
+
 from intake.unpack.types import Limits, Part, Unpacked
+
+
+def unpack_message(raw: bytes, limits: Limits | None = None) -> Unpacked:
+    """See :func:`intake.unpack.mime.unpack_message`; imported on first use, so a command that only
+    needs the types (the config, ``intake --help``) does not load mail-parser and the readers."""
+    from intake.unpack.mime import unpack_message as unpack
+
+    return unpack(raw, limits)
 
 __all__ = ["Limits", "Part", "Unpacked", "unpack_message"]
