@@ -8,6 +8,7 @@ import pytest
 
 from tests.servers.certs import Cert, make_cert
 from tests.servers.dovecot import dovecot  # noqa: F401
+from tests.servers.postgres import postgres  # noqa: F401
 from tests.servers.smtp import smtp_server, smtp_server_factory  # noqa: F401
 
 

@@ -15,7 +15,22 @@ ON_TIME = datetime(2020, 9, 14, 10, 31, tzinfo=CST)
 
 
 @pytest.fixture
-def cfg(tmp_path: Path) -> Config:
+def cfg(folder_cfg: Config) -> Config:
+    """The folder-source config on SQLite; modules that must also hold on PostgreSQL override it with
+    :func:`any_ledger_cfg`."""
+    return folder_cfg
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_ledger_cfg(request: pytest.FixtureRequest, folder_cfg: Config) -> Config:
+    """The same config with its ledger on SQLite, then on a fresh database of the real PostgreSQL server."""
+    if request.param == "postgres":
+        folder_cfg.storage.database = request.getfixturevalue("postgres").new_database()
+    return folder_cfg
+
+
+@pytest.fixture
+def folder_cfg(tmp_path: Path) -> Config:
     c = Config()
     c.base_dir = tmp_path
     c.storage.data_dir = "var"

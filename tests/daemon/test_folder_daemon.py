@@ -15,6 +15,11 @@ from tests.daemon.conftest import ON_TIME
 from tests.fixtures.mail import build_message
 
 
+@pytest.fixture
+def cfg(any_ledger_cfg):  # noqa: ANN001, ANN201 - every test here runs on SQLite and on PostgreSQL
+    return any_ledger_cfg
+
+
 def _rows(daemon: Daemon, model):  # noqa: ANN001, ANN202
     with Session(daemon.engine) as s:
         return list(s.exec(select(model).order_by(model.id)).all())
