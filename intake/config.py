@@ -12,7 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from intake.unpack.types import Limits
 from intake.workers import WorkerLimits
@@ -132,6 +132,22 @@ class WorkersConfig:
 
 
 @dataclass
+class RemindersConfig:
+    """Reminder mail to roster units that have sent nothing, or not everything (``intake remind``)."""
+
+    enabled: bool = False  # off by default: mail to every unit is the office's decision, not the program's
+    days_before: list[int] = field(default_factory=lambda: [3, 1])  # days before campaign.deadline_date
+    send_at: str = "10:00"  # HH:MM, campaign local time (the rule file's time zone)
+
+
+@dataclass
+class AlertsConfig:
+    """Mail to staff when polling is stuck (longer than schedule.stale_after_seconds) or the login is refused."""
+
+    staff_addresses: list[str] = field(default_factory=list)  # [] = no alert mail (the ledger still records it)
+
+
+@dataclass
 class Config:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     roster: RosterConfig = field(default_factory=RosterConfig)
@@ -142,6 +158,8 @@ class Config:
     reply: ReplyConfig = field(default_factory=ReplyConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths are relative to the config file
 
     def path(self, p: str) -> Path:
@@ -215,6 +233,8 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"{key}: expected a number, got {value!r}")
             kwargs[f.name] = float(_in_range(key, value))
+        elif get_origin(typ) is list:
+            kwargs[f.name] = _list(key, value, get_args(typ)[0])
         else:
             if not isinstance(value, str):
                 raise ConfigError(f"{key}: expected a string, got {value!r}")
@@ -222,6 +242,20 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
                 raise ConfigError(f"{key}: expected one of {', '.join(CHOICES[key])}, got {value!r}")
             kwargs[f.name] = value
     return cls(**kwargs)
+
+
+def _list(key: str, value: Any, item: type) -> list[Any]:
+    """A TOML array whose every element has the type ``item`` (int or str), the key named on any error."""
+    what = {int: "integers", str: "strings"}[item]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of {what}, got {value!r}")
+    for i, v in enumerate(value):
+        ok = isinstance(v, item) and not isinstance(v, bool)
+        if not ok:
+            raise ConfigError(f"{key}: expected a list of {what}, got {v!r} at position {i + 1}")
+        if item is int:
+            _in_range(key, v)
+    return list(value)
 
 
 def _in_range(key: str, value: int | float) -> int | float:
@@ -270,6 +304,19 @@ def validate(cfg: Config) -> None:
             raise ConfigError("source.imap.move_to: required when source.imap.after = 'move'")
     if cfg.reply.transport == "smtp" and not cfg.reply.smtp.host:
         raise ConfigError("reply.smtp.host: required when reply.transport = 'smtp'")
+    parse_clock(cfg.reminders.send_at, "reminders.send_at")
+    for addr in cfg.alerts.staff_addresses:
+        local, _, domain = addr.strip().rpartition("@")
+        if not local or "." not in domain or not addr.isascii() or any(c.isspace() for c in addr.strip()):
+            raise ConfigError(f"alerts.staff_addresses: not an email address: {addr!r}")
+
+
+def parse_clock(text: str, key: str) -> tuple[int, int]:
+    """``"10:00"`` → (10, 0); anything else is a ConfigError naming ``key``."""
+    hour, sep, minute = text.strip().partition(":")
+    if sep and hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24 and int(minute) < 60:
+        return int(hour), int(minute)
+    raise ConfigError(f"{key}: expected a time of day HH:MM (campaign local time), got {text!r}")
 
 
 def secret(env_name: str, what: str) -> str:

@@ -1,5 +1,9 @@
 """The outbox: exactly one receipt per message, delivered by SMTP or written to a folder.
 
+Reminders (:mod:`intake.staff.remind`, one per unit per day) and staff alerts
+(:mod:`intake.staff.alerts`, one per incident) are queued here too (:func:`enqueue_reminder`,
+:func:`enqueue_alert`), so they share the lease, the retries and the per-address hourly limit.
+
 Why an outbox table rather than sending inline: the receipt row is committed in the same
 transaction that records the message (:func:`enqueue` never commits), so a crash can lose
 neither the receipt nor send it twice; the sender job (:func:`send_pending`) then works the
@@ -37,7 +41,7 @@ from sqlmodel import Session, col, or_, select, update
 
 from intake.config import Config
 from intake.reply.transports import DeliveryError, FolderTransport, SmtpTransport, make_transport
-from intake.store.rows import OutboxRow, utcnow
+from intake.store.rows import OutboxRow, ReminderRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +64,31 @@ def enqueue(session: Session, message_pk: int, msg: EmailMessage) -> bool:
     """
     if _already_queued(session, message_pk):
         return False
+    return _insert(session, "message_pk", message_pk, msg)
+
+
+def enqueue_reminder(session: Session, reminder_pk: int, msg: EmailMessage) -> bool:
+    """Add the mail of reminder ``reminder_pk`` unless it is queued (unique, like a receipt per message). No commit."""
+    if session.exec(select(OutboxRow.id).where(OutboxRow.reminder_pk == reminder_pk)).first() is not None:
+        return False
+    return _insert(session, "reminder_pk", reminder_pk, msg)
+
+
+def enqueue_alert(session: Session, alert_pk: int, msg: EmailMessage) -> bool:
+    """Add an alert or recovery notice of incident ``alert_pk``. No commit.
+
+    Not unique per incident (the alert and its recovery notice are two rows): the caller claims
+    ``AlertRow.notified`` / ``recovery_notified`` with a conditional UPDATE in the same transaction.
+    """
+    return _insert(session, "alert_pk", alert_pk, msg, unique=False)
+
+
+def _insert(session: Session, key: str, pk: int, msg: EmailMessage, unique: bool = True) -> bool:
     to = msg.get("To")
     addresses = getattr(to, "addresses", ()) if to is not None else ()
     values: dict[str, Any] = {
-        "message_pk": message_pk,
-        "to_addr": addresses[0].addr_spec if addresses else str(to or ""),
+        key: pk,
+        "to_addr": ", ".join(a.addr_spec for a in addresses) if addresses else str(to or ""),
         "subject": str(msg.get("Subject", "")),
         "raw": msg.as_bytes(policy=policy.SMTP),
         "state": "pending",
@@ -73,10 +97,10 @@ def enqueue(session: Session, message_pk: int, msg: EmailMessage) -> bool:
     }
     dialect = session.get_bind().dialect.name
     stmt: Insert
-    if dialect == "sqlite":
-        stmt = sqlite_insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["message_pk"])
-    elif dialect == "postgresql":
-        stmt = pg_insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["message_pk"])
+    if unique and dialect == "sqlite":
+        stmt = sqlite_insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=[key])
+    elif unique and dialect == "postgresql":
+        stmt = pg_insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=[key])
     else:  # other databases: the pre-check above, and the unique constraint at commit
         session.add(OutboxRow(**values))
         session.flush()
@@ -110,7 +134,7 @@ def _row_session(engine: Engine, row_id: int) -> Iterator[tuple[Session, OutboxR
 
 
 def _sent_times(session: Session, since: datetime) -> dict[str, list[datetime]]:
-    """Receipts sent per address within the rate window (read once per batch)."""
+    """Mails sent per address within the rate window (read once per batch); receipts, reminders and alerts alike."""
     out: dict[str, list[datetime]] = {}
     since = since.astimezone(UTC)  # stored times are UTC (SQLite keeps them without the offset)
     query = select(OutboxRow.to_addr, OutboxRow.sent_at).where(OutboxRow.state == "sent", col(OutboxRow.sent_at) > since)
@@ -118,8 +142,14 @@ def _sent_times(session: Session, since: datetime) -> dict[str, list[datetime]]:
     for to_addr, sent_at in rows:
         when = _aware(sent_at)
         if when is not None and when > since:
-            out.setdefault(to_addr.lower(), []).append(when)
+            for addr in _addresses(to_addr):
+                out.setdefault(addr, []).append(when)
     return out
+
+
+def _addresses(to_addr: str | None) -> list[str]:
+    """The lower-cased recipients of a row (a reminder or alert may have several, ", "-separated)."""
+    return [a.strip().lower() for a in (to_addr or "").split(",") if a.strip()]
 
 
 def send_pending(
@@ -128,7 +158,7 @@ def send_pending(
     now: Callable[[], datetime] = utcnow,
     transport: FolderTransport | SmtpTransport | None = None,
 ) -> int:
-    """Deliver every due pending receipt; returns how many were delivered in this call."""
+    """Deliver every due pending receipt, reminder and alert; returns how many were delivered in this call."""
     if not cfg.reply.enabled:
         return 0
     start = now()
@@ -147,16 +177,19 @@ def send_pending(
     try:
         for row_id, to_addr in due:
             assert row_id is not None  # a row read from the table has its primary key
-            key = (to_addr or "").lower()
-            recent = sorted(sent_times.get(key, []))
-            if limit > 0 and len(recent) >= limit:
-                _defer(engine, row_id, recent[-limit] + RATE_WINDOW,
-                       f"rate limit: {len(recent)} receipts to {to_addr} in the last hour")
+            keys = _addresses(to_addr)
+            full = [(k, sorted(sent_times.get(k, []))) for k in keys]
+            full = [(k, recent) for k, recent in full if limit > 0 and len(recent) >= limit]
+            if full:  # a row waits for its busiest recipient
+                until = max(recent[-limit] + RATE_WINDOW for _, recent in full)
+                k, recent = full[0]
+                _defer(engine, row_id, until, f"rate limit: {len(recent)} mails to {k} in the last hour")
                 continue
             delivered, stop = _deliver_one(cfg, engine, transport, row_id, now)
             if delivered:
                 sent += 1
-                sent_times.setdefault(key, []).append(now())
+                for k in keys:
+                    sent_times.setdefault(k, []).append(now())
             elif stop:
                 break  # server down, login refused, outbox folder unwritable: the rest waits for the next run
     finally:
@@ -196,7 +229,7 @@ def _deliver_one(
             _finish(session, row, "failed", "no recipient address")
             return False, False
         try:
-            transport.deliver(row, cfg.reply.from_addr)
+            note = transport.deliver(row, cfg.reply.from_addr)
         except DeliveryError as err:
             row.attempts += 1
             if err.permanent or row.attempts >= cfg.reply.max_attempts:
@@ -212,16 +245,27 @@ def _deliver_one(
             return False, err.fatal
         row.attempts += 1
         row.sent_at = now()
-        _finish(session, row, "sent", None)  # its own commit, right after the server accepted it
+        _finish(session, row, "sent", note)  # its own commit, right after the server accepted it
         return True, False
 
 
 def _finish(session: Session, row: OutboxRow, state: str, error: str | None) -> None:
+    """Record the outcome (on ``sent``, ``error`` may say which of several recipients refused); a reminder follows."""
     row.state = state
     row.last_error = error
     row.next_attempt_at = None
     session.add(row)
+    if row.reminder_pk is not None:
+        _reminder_follows(session, row)
     session.commit()
+
+
+def _reminder_follows(session: Session, row: OutboxRow) -> None:
+    reminder = session.get(ReminderRow, row.reminder_pk)
+    if reminder is not None:
+        reminder.state = "queued" if row.state == "pending" else row.state
+        reminder.sent_at = row.sent_at if row.state == "sent" else None
+        session.add(reminder)
 
 
 def _defer(engine: Engine, row_id: int, until: datetime, why: str) -> None:
@@ -234,7 +278,7 @@ def _defer(engine: Engine, row_id: int, until: datetime, why: str) -> None:
 
 
 def retry_failed(engine: Engine, ids: list[int] | None = None) -> int:
-    """Put failed receipts back in the queue (after staff fixed the password, say); returns how many."""
+    """Put failed mails back in the queue (after staff fixed the password, say); returns how many."""
     with Session(engine) as session:
         query = select(OutboxRow).where(OutboxRow.state == "failed")
         if ids is not None:
@@ -243,5 +287,7 @@ def retry_failed(engine: Engine, ids: list[int] | None = None) -> int:
         for row in rows:
             row.state, row.attempts, row.next_attempt_at = "pending", 0, None
             session.add(row)
+            if row.reminder_pk is not None:
+                _reminder_follows(session, row)
         session.commit()
         return len(rows)

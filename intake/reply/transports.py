@@ -81,7 +81,8 @@ def classify_smtp_error(e: Exception, password_env: str = "") -> DeliveryError:
 
 
 class FolderTransport:
-    """Writes each receipt to ``<outbox_dir>/<message_pk>-<hash>.eml`` (the embedded default).
+    """Writes each receipt to ``<outbox_dir>/<message_pk>-<hash>.eml`` (the embedded default);
+    reminders and alerts to ``reminder-<pk>-<hash>.eml`` / ``alert-<pk>-<hash>.eml``.
 
     The name depends only on the row, and the file appears atomically (temp file, fsync,
     rename), so a crash before the row is marked sent finds the file and does not write again.
@@ -92,16 +93,21 @@ class FolderTransport:
 
     def path_for(self, row: OutboxRow) -> Path:
         digest = hashlib.sha256(_message_id_of(row.raw).encode() or row.raw).hexdigest()[:16]
+        if row.reminder_pk is not None:
+            return self.directory / f"reminder-{row.reminder_pk}-{digest}.eml"
+        if row.alert_pk is not None:
+            return self.directory / f"alert-{row.alert_pk}-{digest}.eml"
         return self.directory / f"{row.message_pk}-{digest}.eml"
 
-    def deliver(self, row: OutboxRow, mail_from: str) -> None:
+    def deliver(self, row: OutboxRow, mail_from: str) -> str | None:
         target = self.path_for(row)
         if target.exists():
-            return
+            return None
         try:
             atomic_write(target, row.raw)
         except OSError as e:
             raise DeliveryError(f"cannot write {target}: {e}", permanent=False, fatal=True) from e
+        return None
 
     def close(self) -> None:
         pass
@@ -143,13 +149,15 @@ class SmtpTransport:
             raise
         return conn
 
-    def deliver(self, row: OutboxRow, mail_from: str) -> None:
+    def deliver(self, row: OutboxRow, mail_from: str) -> str | None:
+        """Send one mail; None, or (several recipients, some refused) which ones and why."""
+        recipients = row.recipients
         if not row.to_addr.isascii():  # would need SMTPUTF8, which 163.com / QQ do not offer
             raise DeliveryError(f"recipient address is not ASCII: {row.to_addr!r}", permanent=True)
         try:
             if self.conn is None:
                 self.conn = self._connect()
-            self.conn.sendmail(mail_from, [row.to_addr], row.raw)
+            refused = self.conn.sendmail(mail_from, recipients, row.raw)
         except Exception as e:
             err = classify_smtp_error(e, self.cfg.reply.smtp.password_env)
             if err.fatal:
@@ -157,6 +165,9 @@ class SmtpTransport:
             else:
                 self._reset()
             raise err from e
+        if not refused:
+            return None
+        return "; ".join(f"recipient refused: {addr}: {_reply_text(code, resp)}" for addr, (code, resp) in refused.items())
 
     def _reset(self) -> None:
         """After a refused message the session stays open; RSET clears the half-done transaction."""

@@ -40,7 +40,8 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
             "stale": ok is None or (now - ok).total_seconds() > max_age,
         })
     states = dict(s.exec(select(MessageRow.state, func.count()).group_by(MessageRow.state)).all())
-    receipts = dict(s.exec(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all())
+    receipts = dict(s.exec(select(OutboxRow.state, func.count()).where(col(OutboxRow.message_pk).is_not(None))
+                           .group_by(OutboxRow.state)).all())
     internal = [d for d in s.exec(select(DocumentRow)).all()
                 if any(p.get("rule") == "document.internal_error" for p in d.problems or [])]
     return {

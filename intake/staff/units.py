@@ -122,7 +122,7 @@ def _unit_record(campaign: Campaign, name: str, roster_unit: RosterUnit | None, 
 def unit_records(s: Session, campaign: Campaign, roster: Roster) -> list[UnitRecord]:
     """Every unit (roster first, then the ones the ledger met), in the order staff chase them."""
     units = {u.key: u for u in s.exec(select(UnitRow)).all()}
-    outbox = {o.message_pk: o for o in s.exec(select(OutboxRow)).all()}
+    outbox = {o.message_pk: o for o in s.exec(select(OutboxRow)).all() if o.message_pk is not None}  # receipts
     by_unit: dict[str, list[MessageRow]] = {}
     claims: dict[str, list[MessageRow]] = {}
     for m in s.exec(select(MessageRow).order_by(col(MessageRow.id))).all():

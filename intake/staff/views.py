@@ -67,7 +67,7 @@ def _receipt_state(msg: MessageRow, outbox: OutboxRow | None) -> str:
 def ledger_rows(session: Session) -> list[dict[str, Any]]:
     """One dict per message, newest last: what ``intake ledger --json`` prints."""
     msgs = session.exec(select(MessageRow).order_by(col(MessageRow.id))).all()
-    outbox = {o.message_pk: o for o in session.exec(select(OutboxRow)).all()}
+    outbox = {o.message_pk: o for o in session.exec(select(OutboxRow)).all() if o.message_pk is not None}
     docs = dict(session.exec(select(DocumentRow.message_pk, func.count()).group_by(col(DocumentRow.message_pk))).all())
     counts: dict[tuple[int, str], int] = {
         (pk, sev): n for pk, sev, n in session.exec(
@@ -273,7 +273,7 @@ def print_result(result: dict[str, Any]) -> None:
 
 
 def outbox_view(cfg: Config, retry: bool = False) -> None:
-    """Receipts that could not be delivered, with the reason; ``retry`` queues them again."""
+    """Receipts (and reminders, alerts) that could not be delivered, with the reason; ``retry`` queues them again."""
     from intake.reply.outbox import retry_failed
     engine = open_ledger_readonly(cfg)
     with Session(engine) as s:
@@ -282,7 +282,9 @@ def outbox_view(cfg: Config, retry: bool = False) -> None:
         for name in ("回执ID", "来信ID", "收件人", "尝试次数", "原因"):
             t.add_column(name, overflow="fold")
         for r in rows:
-            t.add_row(str(r.id), str(r.message_pk), r.to_addr, str(r.attempts), r.last_error or "—")
+            owner = str(r.message_pk) if r.message_pk is not None else \
+                f"提醒 {r.reminder_pk}" if r.reminder_pk is not None else f"告警 {r.alert_pk}"
+            t.add_row(str(r.id), owner, r.to_addr, str(r.attempts), r.last_error or "—")
     _console().print(t)
     if retry and rows:
         _console().print(f"已重新排队 {retry_failed(engine)} 封回执，下次发送时投递。")

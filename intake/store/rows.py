@@ -3,15 +3,17 @@
 Why these tables: a message row is committed (with the path of its raw bytes) before any
 parsing, so nothing is lost; parsed documents keep their fields, so a rule change re-checks the
 ledger without re-reading files; the outbox holds exactly one receipt per message (unique
-``message_pk``), so a crash between "recorded" and "sent" never sends twice.
+``message_pk``), so a crash between "recorded" and "sent" never sends twice. Reminders (one per
+unit per day, ``ReminderRow``) and staff alerts (one per incident, ``AlertRow``) go through the same
+outbox: each outbox row belongs to exactly one message, reminder or alert.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint, event
+from sqlalchemy import JSON, CheckConstraint, Column, LargeBinary, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
@@ -101,14 +103,62 @@ class UnitRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class ReminderRow(SQLModel, table=True):
+    """A reminder to one roster unit on one day: at most one per unit per day (unique ``(unit, day)``)."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("unit", "day", name="uq_reminder_unit_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(index=True)  # the roster's name of the unit
+    day: date  # the campaign-local day it is for
+    status: str = ""  # the unit's status when it was queued: not_submitted | incomplete
+    to_addr: str = ""  # the addresses it went to, ", "-separated
+    state: str = Field(default="queued", index=True)  # queued | sent | failed (follows its outbox row)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class AlertRow(SQLModel, table=True):
+    """One polling incident of one source: from the first failed poll to the next good one.
+
+    ``notified``: the alert mail to staff was queued (once per incident); ``recovery_notified``: the
+    "works again" mail was (once, and only after an alert). A short hiccup is a closed, never
+    notified row: the ledger keeps every outage, staff are mailed only for the ones that matter.
+    """
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)  # MailboxStateRow.source
+    kind: str = "stale"  # stale (failing longer than schedule.stale_after_seconds) | auth (login refused)
+    opened_at: datetime = Field(default_factory=utcnow)  # the first failed poll
+    closed_at: datetime | None = None  # the first good poll after it; None = still open
+    last_error: str | None = None
+    notified: bool = False
+    notified_at: datetime | None = None
+    recovery_notified: bool = False
+
+
 class OutboxRow(SQLModel, table=True):
     """Receipts waiting to be sent. Unique per message: exactly one receipt per message."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("message_pk", name="uq_outbox_message"),)
+    # Exactly one of message_pk (a receipt: unique, exactly one receipt per message), reminder_pk (a
+    # reminder: unique) and alert_pk (a staff alert or its recovery notice: at most one of each per
+    # incident, guarded by AlertRow.notified / recovery_notified) is set.
+    __table_args__ = (
+        UniqueConstraint("message_pk", name="uq_outbox_message"),
+        UniqueConstraint("reminder_pk", name="uq_outbox_reminder"),
+        CheckConstraint(
+            "(CASE WHEN message_pk IS NULL THEN 0 ELSE 1 END) + (CASE WHEN reminder_pk IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN alert_pk IS NULL THEN 0 ELSE 1 END) = 1", name="ck_outbox_one_owner"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    message_pk: int = Field(foreign_key="message.id", index=True)
+    message_pk: int | None = Field(default=None, foreign_key="message.id", index=True)  # a receipt
+    reminder_pk: int | None = Field(default=None, foreign_key="reminder.id", index=True)  # a reminder
+    alert_pk: int | None = Field(default=None, foreign_key="alert.id", index=True)  # an alert / recovery notice
     to_addr: str = ""
     subject: str = ""
     raw: bytes = Field(default=b"", sa_column=Column(LargeBinary))  # the full receipt, ready to send
@@ -118,6 +168,16 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+    @property
+    def kind(self) -> str:
+        """receipt | reminder | alert."""
+        return "reminder" if self.reminder_pk is not None else "alert" if self.alert_pk is not None else "receipt"
+
+    @property
+    def recipients(self) -> list[str]:
+        """``to_addr`` as a list: a reminder or an alert may go to several addresses, ", "-separated."""
+        return [a.strip() for a in self.to_addr.split(",") if a.strip()]
 
 
 class MailboxStateRow(SQLModel, table=True):
@@ -150,11 +210,13 @@ def make_engine(url: str) -> Engine:
 
 
 __all__ = [
+    "AlertRow",
     "DocumentRow",
     "FindingRow",
     "MailboxStateRow",
     "MessageRow",
     "OutboxRow",
+    "ReminderRow",
     "Session",
     "SQLModel",
     "UnitRow",
