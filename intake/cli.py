@@ -87,16 +87,22 @@ def check(
 @app.command()
 def run(
     once: Annotated[bool, typer.Option("--once", help="One pass (fetch, process, send) and exit")] = False,
+    standby: Annotated[bool, typer.Option(
+        "--standby", help="If another daemon holds this ledger, wait and take over when it ends")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT."""
+    """The daemon: poll the mailbox and send receipts until SIGTERM/SIGINT (one daemon per ledger)."""
     from intake.run.daemon import run as run_daemon
+    from intake.run.lock import LockHeld
 
     try:
-        stats = run_daemon(_config(config), once=once)
+        stats = run_daemon(_config(config), once=once, standby=standby)
     except ConfigError as e:  # e.g. a roster file that cannot be read
         typer.echo(f"config error: {e}", err=True)
         raise typer.Exit(2) from e
+    except LockHeld as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(3) from e
     if stats is not None and not stats.poll_ok:
         typer.echo("the mailbox poll failed (see the log above and `intake status`)", err=True)
         raise typer.Exit(1)
@@ -240,6 +246,26 @@ def status(
     cfg = _config(config)
     if not _read_only(lambda: status_view(cfg, as_json, max_age)):
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """The staff web page (read-only) on web.host:web.port; needs the access token in web.token_env."""
+    import uvicorn
+
+    from intake.run.daemon import setup_logging
+    from intake.staff.web.app import create_app
+
+    setup_logging()
+    cfg = _config(config)
+    try:
+        web = create_app(cfg)
+    except ConfigError as e:  # no token set, or a bad rule/roster file
+        typer.echo(f"config error: {e}", err=True)
+        raise typer.Exit(2) from e
+    typer.echo(f"staff page on http://{cfg.web.host}:{cfg.web.port}/ (open it once with ?token=...)", err=True)
+    # uvicorn's access log prints query strings (a ?token=...); the app logs each request without them
+    uvicorn.run(web, host=cfg.web.host, port=cfg.web.port, access_log=False, log_level="info")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ from intake.fetch import Incoming, Source, open_source
 from intake.record.ingest import ingest
 from intake.record.process import Processor
 from intake.record.roster import load_roster
+from intake.run.lock import DaemonLock
 from intake.store.migrations import open_ledger
 from intake.store.objects import Store
 from intake.store.rows import MailboxStateRow, MessageRow, utcnow
@@ -59,6 +60,8 @@ class Daemon:
         self.roster = load_roster(cfg.roster_path)
         self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool, self.roster)
         self.lock = threading.Lock()
+        #: set by SIGTERM/SIGINT: the message in hand is finished, nothing else is started
+        self.stopping = threading.Event()
 
     def poll(self, stats: PassStats | None = None) -> PassStats:
         """Fetch and process everything new; messages left ``stored`` by a crash first.
@@ -70,8 +73,12 @@ class Daemon:
             self._note_poll(error=None, started=True)
             try:
                 for pk in self._stored_pks():
+                    if self.stopping.is_set():
+                        break
                     self._count(stats, self.process(pk))
                 for item in self.source.fetch():
+                    if self.stopping.is_set():  # stop between messages; the rest waits in the mailbox
+                        break
                     stats.fetched += 1
                     new_pk = self.ingest(item)
                     if new_pk is None:
@@ -154,19 +161,24 @@ def setup_logging(level: int = logging.INFO) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" at every start is noise
 
 
-def run(cfg: Config, once: bool = False) -> PassStats | None:
-    """``intake run``: one pass (``once``, its stats) or the scheduler until SIGTERM/SIGINT (None)."""
-    setup_logging()
-    daemon = Daemon(cfg)
-    try:
-        if once:
-            return daemon.run_pass()
-        from intake.run.scheduler import serve
+def run(cfg: Config, once: bool = False, standby: bool = False) -> PassStats | None:
+    """``intake run``: one pass (``once``, its stats) or the scheduler until SIGTERM/SIGINT (None).
 
-        serve(cfg, daemon)
-        return None
-    finally:
-        daemon.close()
+    Holds the ledger's single-instance lock (:mod:`intake.run.lock`) from before the ledger is opened
+    and migrated until the end: a second daemon refuses (:class:`LockHeld`) or, with ``standby``, waits.
+    """
+    setup_logging()
+    with DaemonLock(cfg, standby=standby):
+        daemon = Daemon(cfg)
+        try:
+            if once:
+                return daemon.run_pass()
+            from intake.run.scheduler import serve
+
+            serve(cfg, daemon)
+            return None
+        finally:
+            daemon.close()
 
 
 __all__ = ["Daemon", "PassStats", "run", "setup_logging"]

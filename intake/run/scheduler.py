@@ -57,8 +57,9 @@ def serve(cfg: Config, daemon: Daemon) -> None:
     sched = build_scheduler(cfg, daemon, stop)
 
     def _stop(signum: int, _frame: object) -> None:
-        log.info("signal %s: finishing the job in hand, then stopping", signal.Signals(signum).name)
+        log.info("signal %s: finishing the message in hand, then stopping", signal.Signals(signum).name)
         stop.set()
+        daemon.stopping.set()  # the pass stops after the message in hand, not after the whole batch
         if sched.running:
             sched.shutdown(wait=False)  # wakes start(); the executor is drained below
 
