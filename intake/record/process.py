@@ -1,16 +1,17 @@
 """Stage 2 of recording: take a ``stored`` message through the pipeline and record the result.
 
 One message at a time, from the ledger (never from the mailbox), so a message left ``stored``
-by a crash is simply processed at the next pass. A failure is recorded on the row
-(``failed`` with the error), never raised: one bad message must not stop the pass.
+by a crash or a kill is simply processed at the next pass. A failure is recorded on the row
+(``failed`` with the error and the time of the next try, :func:`retry_delay`), never raised: one
+bad message must not stop the pass, and it is tried again by itself.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -27,8 +28,14 @@ from rules import Campaign
 
 log = logging.getLogger(__name__)
 
-MAX_CRASHES = 3  # attempts that killed the process before a stored message is set aside as failed
-_INTERRUPTED = re.compile(r"processing interrupted (\d+) time")
+RETRY_FIRST = timedelta(minutes=2)  # a failed message is tried again after 2, 8, 32 … minutes
+RETRY_MAX = timedelta(hours=6)
+MAX_RETRIES = 6  # then it waits for staff (`intake reprocess --failed-only`); `intake status` lists it
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Growing delays: a transient trouble (disk, converter) clears by itself, a real bug is not hammered."""
+    return min(RETRY_FIRST * (4 ** max(attempts - 1, 0)), RETRY_MAX)
 
 
 @dataclass
@@ -44,7 +51,7 @@ class Processor:
 
     def process(self, pk: int) -> bool:
         """Read, judge and record one stored message; a failure is recorded, never raised."""
-        if not self._begin_attempt(pk):
+        if not self._begin(pk):
             return False
         try:
             with Session(self.engine) as s:
@@ -63,6 +70,9 @@ class Processor:
                     failed.state = "failed"
                     failed.error = f"{type(e).__name__}: {e}\n" + traceback.format_exc(limit=-6)[-4000:]
                     failed.processed_at = utcnow()
+                    failed.attempts = (failed.attempts or 0) + 1
+                    failed.retry_at = (utcnow() + retry_delay(failed.attempts)
+                                       if failed.attempts < MAX_RETRIES else None)
                     s.add(failed)
                     s.commit()
             return False
@@ -82,30 +92,18 @@ class Processor:
                    receipt=False, roster=self.roster)
             s.commit()
 
-    def _begin_attempt(self, pk: int) -> bool:
-        """Count attempts on a ``stored`` message; give up after ones that killed the process.
+    def _begin(self, pk: int) -> bool:
+        """True when message ``pk`` exists and may be processed (any state: reprocess re-reads processed ones).
 
-        A message that crashes the whole process (out of memory, a converter taking the
-        interpreter down) would otherwise be retried at every start and block everything behind
-        it — Mailman's shunt rule (docs/reference-systems.md §D): after MAX_CRASHES it is set aside
-        as failed, kept, and ``intake reprocess`` can try again.
+        A process that was killed from outside while it had a message in hand (a SIGKILL, a restart,
+        the machine going down) says nothing about the message, so it is simply processed again:
+        nothing is set aside for it. A file that kills its *reader* cannot take the daemon down any
+        more — each document is read in a worker process (intake/workers.py) and a worker that dies
+        or passes its limits gives that document a finding — so there is no poison message to guard
+        against here.
         """
         with Session(self.engine) as s:
-            msg = s.get(MessageRow, pk)
-            if msg is None or msg.state != "stored":
-                return msg is not None
-            m = _INTERRUPTED.match(msg.error or "")
-            crashes = int(m.group(1)) if m else 0
-            if crashes >= MAX_CRASHES:
-                msg.state = "failed"
-                msg.error = f"gave up: processing was interrupted {crashes} times (the process died while reading it)"
-                msg.processed_at = utcnow()
-                log.error("message %s: %s", pk, msg.error)
-            else:
-                msg.error = f"processing interrupted {crashes + 1} time(s)"  # cleared when it finishes
-            s.add(msg)
-            s.commit()
-            return msg.state == "stored"
+            return s.get(MessageRow, pk) is not None
 
     def _read_judge_record(self, s: Session, msg: MessageRow) -> None:
         """The expensive stages; each part's bytes are stored as they come, then all is recorded."""

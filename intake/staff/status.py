@@ -42,6 +42,7 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
     states = dict(s.exec(select(MessageRow.state, func.count()).group_by(MessageRow.state)).all())
     receipts = dict(s.exec(select(OutboxRow.state, func.count()).where(col(OutboxRow.message_pk).is_not(None))
                            .group_by(OutboxRow.state)).all())
+    failed = s.exec(select(MessageRow).where(MessageRow.state == "failed").order_by(col(MessageRow.id))).all()
     internal = [d for d in s.exec(select(DocumentRow)).all()
                 if any(p.get("rule") == "document.internal_error" for p in d.problems or [])]
     return {
@@ -51,6 +52,9 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
         "receipts": {"pending": receipts.get("pending", 0), "sent": receipts.get("sent", 0),
                      "failed": receipts.get("failed", 0)},
         "internal_errors": [{"message": d.message_pk, "filename": d.filename} for d in internal],
+        # failed messages are retried by themselves (retry_at); None = waiting for `intake reprocess --failed-only`
+        "failed_messages": [{"id": m.id, "error": (m.error or "").splitlines()[0] if m.error else None,
+                             "attempts": m.attempts, "retry_at": _aware(m.retry_at)} for m in failed],
         "max_age_seconds": max_age,
         "ok": bool(sources) and not any(x["stale"] for x in sources),
     }
@@ -81,6 +85,9 @@ def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None
     m, r = data["messages"], data["receipts"]
     con.print(f"邮件：已处理 {m['processed']}，待处理 {m['stored']}，处理失败 {m['failed']}")
     con.print(f"回执：已发送 {r['sent']}，待发送 {r['pending']}，发送失败 {r['failed']}")
+    for f in data["failed_messages"]:
+        when = f"下次重试 {local_time(f['retry_at'])}" if f["retry_at"] else "不再自动重试（intake reprocess --failed-only）"
+        con.print(f"  [red]处理失败[/red] 来信 {f['id']}（已试 {f['attempts']} 次，{when}）：{f['error']}")
     if data["internal_errors"]:
         con.print(f"[red]系统处理出错的文件 {len(data['internal_errors'])} 个[/red]（intake ledger --review 查看）：")
         for d in data["internal_errors"][:20]:

@@ -126,20 +126,66 @@ def test_a_missing_inbox_folder_is_not_fatal(cfg, missing):
     assert run(cfg, once=True).fetched == 0
 
 
-def test_a_message_that_keeps_killing_the_process_is_set_aside(cfg, drop):
+def test_a_message_interrupted_by_kills_is_never_set_aside(cfg, drop):
+    """A daemon killed from outside while it had a message in hand says nothing about the message."""
     daemon = Daemon(cfg)
     try:
-        killer = daemon.ingest(Incoming(build_message([], message_id="<killer@x>"), "k.eml"))
-        survivor = daemon.ingest(Incoming(build_message([], subject="二", message_id="<ok@x>"), "s.eml"))
-        with Session(daemon.engine) as s:  # as if three earlier starts died while reading it
-            m = s.get(MessageRow, killer)
-            m.error = "processing interrupted 3 time(s)"
-            s.add(m)
-            s.commit()
+        pk = daemon.ingest(Incoming(build_message([], message_id="<killed@x>"), "k.eml"))
+        # as if many earlier starts were killed (SIGKILL, restarts) with this message in hand: still 'stored'
         stats = daemon.run_pass()
-        by_id = {m.id: m for m in _rows(daemon, MessageRow)}
-        assert by_id[killer].state == "failed" and by_id[killer].error.startswith("gave up")
-        assert by_id[survivor].state == "processed" and by_id[survivor].error is None
-        assert (stats.processed, stats.failed) == (1, 1)
+        [msg] = _rows(daemon, MessageRow)
+        assert msg.id == pk and msg.state == "processed" and stats.processed == 1
     finally:
         daemon.close()
+
+
+def test_a_failed_message_is_retried_by_itself_with_growing_delays(cfg, drop, monkeypatch):
+    from datetime import datetime, timedelta
+
+    from intake.record import process as process_mod
+
+    drop("01.eml", build_message([], message_id="<flaky@x>"))
+    real = process_mod.Processor._read_judge_record
+    calls = []
+
+    def flaky(self, s, msg):  # noqa: ANN001, ANN202
+        calls.append(msg.id)
+        if len(calls) <= 2:
+            raise OSError("disk trouble")
+        return real(self, s, msg)
+
+    monkeypatch.setattr(process_mod.Processor, "_read_judge_record", flaky)
+    daemon = Daemon(cfg)
+    try:
+        assert daemon.run_pass().failed == 1
+        [m] = _rows(daemon, MessageRow)
+        assert m.state == "failed" and m.attempts == 1 and m.retry_at is not None
+        first_delay = m.retry_at.replace(tzinfo=UTC) - datetime.now(UTC)
+        assert timedelta(minutes=1) < first_delay <= process_mod.RETRY_FIRST
+        assert daemon.run_pass().processed == 0 and len(calls) == 1  # not before its time
+        from intake.staff.status import status_data
+
+        with Session(daemon.engine) as s:
+            [shown] = status_data(s, 600)["failed_messages"]  # staff see it, and when it is tried again
+        assert shown["id"] == m.id and shown["attempts"] == 1 and "disk trouble" in shown["error"]
+        assert shown["retry_at"] is not None
+        with Session(daemon.engine) as s:  # its time has come
+            row = s.get(MessageRow, m.id)
+            row.retry_at = datetime.now(UTC) - timedelta(seconds=1)
+            s.add(row)
+            s.commit()
+        assert daemon.run_pass().failed == 1
+        [m] = _rows(daemon, MessageRow)
+        assert m.attempts == 2
+        assert m.retry_at.replace(tzinfo=UTC) - datetime.now(UTC) > first_delay * 3  # growing
+        with Session(daemon.engine) as s:
+            row = s.get(MessageRow, m.id)
+            row.retry_at = datetime.now(UTC) - timedelta(seconds=1)
+            s.add(row)
+            s.commit()
+        assert daemon.run_pass().processed == 1
+        [m] = _rows(daemon, MessageRow)
+        assert m.state == "processed" and m.error is None
+    finally:
+        daemon.close()
+    assert process_mod.retry_delay(20) == process_mod.RETRY_MAX
