@@ -132,6 +132,15 @@ class WorkersConfig:
 
 
 @dataclass
+class WebConfig:
+    """The read-only staff web page (``intake serve``)."""
+
+    host: str = "127.0.0.1"  # loopback only; put a TLS reverse proxy in front to reach it from elsewhere
+    port: int = 8080
+    token_env: str = "INTAKE_WEB_TOKEN"  # env var holding the access token; unset = `intake serve` refuses to start
+
+
+@dataclass
 class RemindersConfig:
     """Reminder mail to roster units that have sent nothing, or not everything (``intake remind``)."""
 
@@ -158,6 +167,7 @@ class Config:
     reply: ReplyConfig = field(default_factory=ReplyConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths are relative to the config file
@@ -195,7 +205,7 @@ POSITIVE = frozenset({
     "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",
     "workers.message_budget_seconds",
 })
-PORTS = frozenset({"source.imap.port", "reply.smtp.port"})
+PORTS = frozenset({"source.imap.port", "reply.smtp.port", "web.port"})
 
 CHOICES = {
     "source.kind": ("folder", "imap"),
