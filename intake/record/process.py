@@ -48,6 +48,8 @@ class Processor:
     store: Store
     pool: ReadingPool
     roster: Roster = field(default_factory=Roster)
+    #: when a set, units are not re-evaluated per message but their keys collected here (reprocess)
+    defer_units: set[str] | None = None
 
     def process(self, pk: int) -> bool:
         """Read, judge and record one stored message; a failure is recorded, never raised."""
@@ -89,7 +91,7 @@ class Processor:
             result = judge(self.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
             result["message_problems"] = old.get("message_problems", [])
             record(s, self.cfg, self.campaign, msg, docs, [r.blob_path for r in rows], result, unpacked=None,
-                   receipt=False, roster=self.roster)
+                   receipt=False, roster=self.roster, defer_units=self.defer_units, documents_changed=False)
             s.commit()
 
     def _begin(self, pk: int) -> bool:
@@ -124,4 +126,5 @@ class Processor:
         msg.from_addr = rm.unpacked.from_addr or msg.from_addr
         msg.subject = rm.unpacked.subject if rm.unpacked.subject is not None else msg.subject
         msg.defects = list(rm.unpacked.defects)
-        record(s, self.cfg, self.campaign, msg, rm.documents, blobs, result, rm.unpacked, roster=self.roster)
+        record(s, self.cfg, self.campaign, msg, rm.documents, blobs, result, rm.unpacked, roster=self.roster,
+               defer_units=self.defer_units)

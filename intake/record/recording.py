@@ -32,12 +32,16 @@ REPLIES_DISABLED = "replies disabled (reply.enabled = false)"
 
 def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documents: Sequence[DocumentResult],
            blobs: Sequence[str | None], result: dict[str, Any], unpacked: Unpacked | None,
-           receipt: bool = True, roster: Roster | None = None) -> None:
-    """Documents (with their stored copies ``blobs``), findings, status, unit and receipt; uncommitted."""
+           receipt: bool = True, roster: Roster | None = None, defer_units: set[str] | None = None,
+           documents_changed: bool = True) -> None:
+    """Documents (with their stored copies ``blobs``), findings, status, unit and receipt; uncommitted.
+
+    ``documents_changed=False`` (a rules-only re-check) keeps the stored document rows as they are."""
     assert msg.id is not None
-    s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))
+    if documents_changed:
+        s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))
     s.exec(delete(FindingRow).where(col(FindingRow.message_pk) == msg.id))
-    for i, (d, blob) in enumerate(zip(documents, blobs, strict=True)):
+    for i, (d, blob) in enumerate(zip(documents, blobs, strict=True) if documents_changed else ()):
         s.add(DocumentRow(message_pk=msg.id, position=i, filename=d.filename, container=d.container,
                           format=d.format, form=d.form, sha256=d.sha256, size=d.size, blob_path=blob,
                           text_trusted=d.text_trusted, fields=d.fields,
@@ -60,7 +64,8 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
     if automatic:
         msg.unit_key = msg.claimed_unit = None
     else:
-        unit = update_unit(s, campaign, msg, roster)  # None: held as 待确认, the receipt speaks for this mail only
+        # None: held as 待确认 (the receipt speaks for this mail only), or deferred by reprocess
+        unit = update_unit(s, campaign, msg, roster, defer_units)
     if receipt and unpacked is not None:
         queue_receipt(s, cfg, campaign, msg, unpacked, result, unit)
 

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, col, select
 
 from intake.config import Config
+from intake.record.units import evaluate_unit
 from intake.run.daemon import Daemon
 from intake.store.rows import MessageRow, UnitRow
 
@@ -64,6 +65,9 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                 q = q.where(col(MessageRow.state).in_(["failed", "stored"]))
             todo = list(s.exec(q).all())
             units_before = {u.key: u.status for u in s.exec(select(UnitRow)).all()}
+        # units are evaluated once each at the end, not once per message (linear, not quadratic)
+        touched: set[str] = set()
+        daemon.processor.defer_units = touched
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       disable=not progress, transient=True) as bar:
             task = bar.add_task("重新检查" if not reparse else "重新读取", total=len(todo))
@@ -83,6 +87,11 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                         report.failed.append(pk)
                 if before != after:
                     report.messages.append(Change(pk, before, after))
+        daemon.processor.defer_units = None
+        with Session(daemon.engine) as s:
+            for key in sorted(touched):
+                evaluate_unit(s, daemon.campaign, key, daemon.roster)
+            s.commit()
         with Session(daemon.engine) as s:
             for u in s.exec(select(UnitRow).order_by(col(UnitRow.key))).all():
                 if units_before.get(u.key) != u.status:

@@ -201,14 +201,20 @@ def attach(s: Session, roster: Roster, msg: MessageRow) -> tuple[str | None, str
     return unit_key(None, msg.from_addr), None
 
 
-def update_unit(s: Session, campaign: Campaign, msg: MessageRow, roster: Roster | None = None) -> UnitSummary | None:
+def update_unit(s: Session, campaign: Campaign, msg: MessageRow, roster: Roster | None = None,
+                defer: set[str] | None = None) -> UnitSummary | None:
     """Attach ``msg`` to its unit (:func:`attach`) and re-evaluate that unit over all its processed
-    messages (latest copy wins, :func:`unit_state`). None when the message is held as 待确认. Uncommitted."""
+    messages (latest copy wins, :func:`unit_state`). None when the message is held as 待确认, or when
+    ``defer`` collects the unit keys to evaluate once at the end (``intake reprocess``: once per unit,
+    not once per message). Uncommitted."""
     key, claimed = attach(s, roster or Roster(), msg)
     msg.unit_key, msg.claimed_unit = key, claimed
     s.add(msg)
     s.flush()
     if key is None:
+        return None
+    if defer is not None:
+        defer.add(key)
         return None
     return evaluate_unit(s, campaign, key, roster or Roster(), last_message_pk=msg.id)
 
