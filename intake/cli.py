@@ -249,6 +249,36 @@ def status(
 
 
 @app.command()
+def remind(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list who would get one and print the texts")] = False,
+    day: Annotated[str | None, typer.Option("--day", help="The day, YYYY-MM-DD in campaign time (default: today)")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Reminders to roster units not yet complete: --dry-run lists who and prints the text; without it, queue them now."""
+    from datetime import date
+
+    from intake.staff.remind import RemindError, remind_command
+
+    cfg = _config(config)
+    when = None
+    if day:
+        try:
+            when = date.fromisoformat(day)
+        except ValueError as e:
+            typer.echo(f"--day: expected YYYY-MM-DD, got {day!r}", err=True)
+            raise typer.Exit(2) from e
+    try:
+        lines = _read_only(lambda: remind_command(cfg, when, dry_run))
+    except RemindError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1) from e
+    except ConfigError as e:  # e.g. a roster file that cannot be read
+        typer.echo(f"config error: {e}", err=True)
+        raise typer.Exit(2) from e
+    typer.echo("\n".join(lines))
+
+
+@app.command()
 def serve(config: ConfigOpt = None) -> None:
     """The staff web page (read-only) on web.host:web.port; needs the access token in web.token_env."""
     import uvicorn

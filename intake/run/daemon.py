@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -60,6 +62,7 @@ class Daemon:
         self.roster = load_roster(cfg.roster_path)
         self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool, self.roster)
         self.lock = threading.Lock()
+        self.clock: Callable[[], datetime] = utcnow  # "now" for reminders and alerts (tests set it)
         #: set by SIGTERM/SIGINT: the message in hand is finished, nothing else is started
         self.stopping = threading.Event()
 
@@ -91,8 +94,10 @@ class Daemon:
                 # anything unrecorded), say so, and try again at the next poll.
                 log.error("poll of %s stopped: %s: %s", self.source.name, type(e).__name__, e)
                 self._note_poll(error=f"{type(e).__name__}: {e}")
+                self._check_alerts()
                 raise
             self._note_poll(error=None)
+            self._check_alerts()
         return stats
 
     def ingest(self, item: Incoming) -> int | None:
@@ -109,13 +114,24 @@ class Daemon:
 
         return send_pending(self.cfg, self.engine)
 
+    def remind(self) -> int:
+        """Queue today's reminders when they are due (see :mod:`intake.staff.remind`); how many were queued."""
+        from intake.staff.remind import queue_due
+
+        try:
+            return len(queue_due(self.cfg, self.engine, self.campaign, self.roster, self.clock()))
+        except Exception:  # a reminder problem must never stop receipts
+            log.exception("queueing reminders failed")
+            return 0
+
     def run_pass(self) -> PassStats:
-        """``intake run --once``: one poll, then the outbox."""
+        """``intake run --once``: one poll, today's reminders if due, then the outbox."""
         stats = PassStats()
         try:
             self.poll(stats)
         except Exception:  # logged and recorded in MailboxStateRow by poll(); the outbox still goes
             stats.poll_ok = False
+        self.remind()
         stats.sent = self.send()
         log.info("pass done: %s", stats)
         return stats
@@ -138,6 +154,15 @@ class Daemon:
         with Session(self.engine) as s:
             q = select(MessageRow.id).where(MessageRow.state == "stored").order_by(col(MessageRow.id))
             return [pk for pk in s.exec(q).all() if pk is not None]
+
+    def _check_alerts(self) -> None:
+        """Staff alert or recovery notice for this source (see :mod:`intake.staff.alerts`); never fails the poll."""
+        from intake.staff.alerts import check_alerts
+
+        try:
+            check_alerts(self.cfg, self.engine, self.source.name, self.campaign, self.clock())
+        except Exception:
+            log.exception("alert check for %s failed", self.source.name)
 
     def _note_poll(self, error: str | None, started: bool = False) -> None:
         with Session(self.engine) as s:

@@ -1,4 +1,5 @@
-"""Run the daemon's two jobs (poll, outbox) on APScheduler 3.x until SIGTERM/SIGINT.
+"""Run the daemon's jobs (poll, outbox; with ``reminders.enabled`` the daily reminders) on APScheduler 3.x
+until SIGTERM/SIGINT.
 
 Why ``max_instances=1, coalesce=True``: a slow pass (a big archive, LibreOffice) must not be
 overtaken by the next one, and missed runs collapse into one instead of a burst. Why
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from intake.config import Config
+from intake.config import Config, parse_clock
 
 if TYPE_CHECKING:
     from intake.run.daemon import Daemon
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("intake.run.scheduler")
 
 IDLE_REISSUE_SECONDS = 540.0  # RFC 2177 allows 29 min, real servers drop idle clients after ~10
+REMIND_GRACE_SECONDS = 12 * 3600  # a reminder job missed while the machine slept still runs that day
 
 
 def build_scheduler(cfg: Config, daemon: Daemon, stop: threading.Event) -> BlockingScheduler:
@@ -47,6 +50,15 @@ def build_scheduler(cfg: Config, daemon: Daemon, stop: threading.Event) -> Block
                       next_run_time=now, **opts)
     sched.add_job(daemon.send, IntervalTrigger(seconds=cfg.schedule.outbox_seconds), id="outbox",
                   next_run_time=now, **opts)
+    if cfg.reminders.enabled:
+        from intake.staff.remind import due_day
+
+        hour, minute = parse_clock(cfg.reminders.send_at, "reminders.send_at")
+        # daily at send_at (campaign time); started later on a reminder day: at once (the job only
+        # queues units not reminded today, so a restart sends nothing twice)
+        first = {"next_run_time": now} if due_day(cfg, daemon.campaign, daemon.clock()) is not None else {}
+        sched.add_job(_remind, CronTrigger(hour=hour, minute=minute), args=(daemon,), id="remind",
+                      **(opts | {"misfire_grace_time": REMIND_GRACE_SECONDS} | first))
     sched.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
     return sched
 
@@ -82,6 +94,15 @@ def _poll(daemon: Daemon) -> None:
         return
     if stats.fetched or stats.processed or stats.failed:
         log.info("poll: %s", stats)
+
+
+def _remind(daemon: Daemon) -> None:
+    if daemon.stopping.is_set():
+        return
+    with daemon.lock:  # after the pass in hand: a correction being processed counts before the reminder
+        n = daemon.remind()
+    if n:
+        log.info("reminders: %d queued", n)
 
 
 def _idle_loop(cfg: Config, daemon: Daemon, stop: threading.Event) -> None:
