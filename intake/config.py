@@ -103,6 +103,9 @@ class ReplyConfig:
     outbox_dir: str = ""  # "" = <data_dir>/outbox
     max_per_sender_per_hour: int = 10  # loop breaker: a misbehaving robot never gets more than this
     max_attempts: int = 8  # then the receipt is marked failed and shown to staff
+    # our own sending budget, well under what a free mailbox is reported to allow; beyond it mail waits
+    max_per_15_minutes: int = 60
+    max_per_day: int = 500
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
@@ -201,7 +204,8 @@ class Config:
 #: Numbers that must be above zero: a zero interval or limit would spin, refuse everything or never end.
 POSITIVE = frozenset({
     "schedule.poll_seconds", "schedule.outbox_seconds", "schedule.stale_after_seconds", "source.imap.timeout", "reply.smtp.timeout",
-    "reply.max_per_sender_per_hour", "reply.max_attempts", "limits.max_part_bytes", "limits.max_total_bytes",
+    "reply.max_per_sender_per_hour", "reply.max_attempts", "reply.max_per_15_minutes", "reply.max_per_day",
+    "limits.max_part_bytes", "limits.max_total_bytes",
     "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",
     "workers.message_budget_seconds",
 })

@@ -371,14 +371,45 @@ def references(unpacked: Unpacked, original_id: str | None) -> list[str]:
     return refs
 
 
+def receipt_message_id(message_key: str, from_addr: str) -> str:
+    """The receipt's Message-ID, fixed by the message it answers: ``<<sha256[:32]>.qc-intake-receipt@<domain>>``.
+
+    ``message_key`` is the ledger message's sha256 (its pk as a fallback) and the domain that of
+    ``reply.from_addr``, so the receipt for one message has one Message-ID however often it is
+    composed, queued or sent: should a copy ever go twice (a sender killed between the server's
+    250 and our commit), the recipient's client threads or drops it as the same mail. The
+    ``.qc-intake-receipt@`` mark lets :mod:`intake.reply.suppress` recognise it when it comes back.
+    (No further prefix: with a usual domain the header stays on one line, 78 characters.)
+    """
+    key = "".join(c for c in message_key.lower() if c.isalnum())[:32] or "0"
+    domain = from_addr.rsplit("@", 1)[-1].strip().lower() if "@" in from_addr else "localhost"
+    try:
+        domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        domain = "localhost"
+    return f"<{key}.{RECEIPT_MSGID_MARK}@{domain or 'localhost'}>"
+
+
+def set_message_id(msg: EmailMessage, message_id: str) -> None:
+    """Replace ``msg``'s Message-ID (the outbox fixes it when the receipt is queued)."""
+    del msg["Message-ID"]
+    msg["Message-ID"] = message_id
+
+
 def _display_name(name: str | None) -> str:
     return _one_line(name or "").replace('"', "")
 
 
 def compose_receipt(
-    cfg: Config, campaign: Any, unpacked: Unpacked, result: dict, unit: UnitSummary | None
+    cfg: Config, campaign: Any, unpacked: Unpacked, result: dict, unit: UnitSummary | None,
+    message_key: str | None = None,
 ) -> EmailMessage:
-    """The receipt for one message (plain text + HTML alternative), ready for :func:`intake.reply.enqueue`."""
+    """The receipt for one message (plain text + HTML alternative), ready for :func:`intake.reply.enqueue`.
+
+    ``message_key`` (the message's sha256) makes the Message-ID the deterministic one
+    (:func:`receipt_message_id`); without it the ID is a random one, and :func:`intake.reply.outbox.enqueue`
+    replaces it by the deterministic one when the receipt is queued.
+    """
     ctx = receipt_context(cfg, campaign, unpacked, result, unit)
     h = Headers(unpacked.headers or [])
     to_addr = ascii_address(sender_address(h, unpacked) or (result.get("message") or {}).get("from"))
@@ -391,7 +422,8 @@ def compose_receipt(
         msg["To"] = formataddr((_display_name(unpacked.from_name), to_addr))
     msg["Subject"] = receipt_subject(unpacked.subject or (result.get("message") or {}).get("subject"))
     msg["Date"] = format_datetime(datetime.now(campaign_tz(campaign)))
-    msg["Message-ID"] = make_msgid(idstring=RECEIPT_MSGID_MARK, domain=domain)
+    msg["Message-ID"] = (receipt_message_id(message_key, cfg.reply.from_addr) if message_key
+                         else make_msgid(idstring=RECEIPT_MSGID_MARK, domain=domain))
     if original_id:
         msg["In-Reply-To"] = original_id
     refs = references(unpacked, original_id)

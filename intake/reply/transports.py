@@ -2,16 +2,26 @@
 
 Kept apart from the outbox table (:mod:`intake.reply.outbox`), which decides *when* to send
 and records the outcome; a transport only delivers one receipt and says how it went
-(:class:`DeliveryError`: permanent or not, fatal to the connection or not).
+(:class:`DeliveryError`: permanent or not, fatal to the connection or not, and — for 163.com's
+tagged refusals — how long to wait, whether to hold all sending, whether to send a plainer body).
+
+163.com's refusals are classified by their tag, not their number: NetEase reuses reply codes
+across meanings and told integrators to match the tag in the text (docs/field-facts.md, "NetEase
+(163.com) mail"). :data:`NETEASE` is the table; a refusal without a known tag falls back on the
+code (4xx retried with back-off, 5xx failed and shown to staff).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -24,12 +34,78 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
-    """One receipt could not be delivered. ``permanent``: do not retry. ``fatal``: drop the connection."""
+    """One receipt could not be delivered. ``permanent``: do not retry. ``fatal``: drop the connection.
 
-    def __init__(self, text: str, permanent: bool, fatal: bool = False) -> None:
+    From a tagged 163.com refusal also: ``tag`` (e.g. ``"MI:SFQ"``), ``retry_after`` (the least
+    wait before this receipt is tried again), ``hold`` (pause ALL sending: ``"window"`` for
+    :data:`HOLD_WINDOW`, ``"day"`` until the next day, ``"config"`` until the config is fixed) and
+    ``plain`` (the next attempt sends the text part only).
+    """
+
+    def __init__(self, text: str, permanent: bool, fatal: bool = False, *, tag: str | None = None,
+                 retry_after: timedelta | None = None, hold: str | None = None, plain: bool = False) -> None:
         super().__init__(text)
         self.permanent = permanent
         self.fatal = fatal
+        self.tag = tag
+        self.retry_after = retry_after
+        self.hold = hold
+        self.plain = plain
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """What one 163.com tag means and what the sender does about it."""
+
+    meaning: str
+    permanent: bool = False
+    fatal: bool = False  # stop the batch (the account, not this receipt, is refused)
+    retry_after: timedelta | None = None
+    hold: str | None = None  # window | day | config
+    plain: bool = False
+
+
+HOLD_WINDOW = timedelta(minutes=15)  # MI:SFQ: "发信人在15分钟内的发信数量超过限制"
+SPAM_RETRY = timedelta(minutes=2)  # DT:SPM: NetEase's text asks to keep the mail queued and retry after ~2 minutes
+
+NETEASE: dict[str, Reaction] = {
+    "DT:SPM": Reaction("163.com judged the content to be spam; retried in 2 minutes or more with the "
+                       "plain-text body only (same Message-ID)", retry_after=SPAM_RETRY, plain=True),
+    "MI:SFQ": Reaction("the account sent more than 163.com allows in 15 minutes; all sending paused for 15 minutes",
+                       fatal=True, hold="window"),
+    "RP:QRC": Reaction("the account reached 163.com's short-term recipient limit; all sending paused for 15 minutes",
+                       fatal=True, hold="window"),
+    "MI:STC": Reaction("the account reached 163.com's daily limit; all sending paused until tomorrow — tell staff",
+                       fatal=True, hold="day"),
+    "RP:TRC": Reaction("the account reached 163.com's daily recipient limit; all sending paused until tomorrow — "
+                       "tell staff", fatal=True, hold="day"),
+    "DT:SUM": Reaction("envelope sender and From header differ: a configuration error (reply.from_addr must be "
+                       "the account reply.smtp.username); not retried, all sending paused until the reply config "
+                       "is fixed (then `intake outbox --retry`)", permanent=True, fatal=True, hold="config"),
+}
+# HL:* are refusals of the sending IP (too many connections, too much mail, suspended for spam):
+# the account's problem, not the receipt's, so they pause all sending like MI:SFQ.
+IP_BAN = Reaction("163.com refuses the sending IP for now (HL:*); all sending paused for 15 minutes",
+                  fatal=True, hold="window")
+_TAG = re.compile(r"\b(DT|MI|RP|HL):([A-Z]{3})\b")
+
+
+def netease_tag(text: str) -> str | None:
+    m = _TAG.search(text)
+    return f"{m.group(1)}:{m.group(2)}" if m else None
+
+
+def _tagged(code: int, text: str, stage: str) -> DeliveryError | None:
+    """The refusal per :data:`NETEASE` when its text carries a known tag, else None."""
+    tag = netease_tag(text)
+    if tag is None:
+        return None
+    reaction = NETEASE.get(tag) or (IP_BAN if tag.startswith("HL:") else None)
+    if reaction is None:
+        return None
+    return DeliveryError(f"{stage}{text} — {tag}: {reaction.meaning}", permanent=reaction.permanent,
+                         fatal=reaction.fatal or code == 421, tag=tag, retry_after=reaction.retry_after,
+                         hold=reaction.hold, plain=reaction.plain)
 
 
 def _reply_text(code: int, resp: bytes | str) -> str:
@@ -38,7 +114,13 @@ def _reply_text(code: int, resp: bytes | str) -> str:
 
 
 def classify_smtp_error(e: Exception, password_env: str = "") -> DeliveryError:
-    """Map smtplib's exceptions to retry / fail, with a last_error text staff can act on."""
+    """Map smtplib's exceptions to retry / fail, with a last_error text staff can act on.
+
+    A 163.com tag (:data:`NETEASE`) decides before the reply code, at whatever stage it comes
+    (MAIL FROM, RCPT TO or DATA).
+    """
+    if isinstance(e, DeliveryError):
+        return e
     if isinstance(e, smtplib.SMTPAuthenticationError):
         where = f"${password_env}" if password_env else "the environment variable"
         return DeliveryError(
@@ -47,7 +129,14 @@ def classify_smtp_error(e: Exception, password_env: str = "") -> DeliveryError:
             permanent=False, fatal=True)
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         code, resp = next(iter(e.recipients.values()), (451, b"recipient refused"))
-        return DeliveryError(f"recipient refused: {_reply_text(code, resp)}", permanent=code >= 500)
+        text = _reply_text(code, resp)
+        return (_tagged(code, text, "recipient refused: ")
+                or DeliveryError(f"recipient refused: {text}", permanent=code >= 500, fatal=code == 421))
+    if isinstance(e, smtplib.SMTPResponseException):
+        tagged = _tagged(e.smtp_code, _reply_text(e.smtp_code, e.smtp_error),
+                         "sender refused: " if isinstance(e, smtplib.SMTPSenderRefused) else "")
+        if tagged is not None:
+            return tagged
     if isinstance(e, smtplib.SMTPSenderRefused):
         # MAIL FROM refused: not this receipt's fault but the account's (no login, from_addr not the
         # account, sending quota), so it is retried and the batch stops rather than failing every row.
@@ -57,8 +146,7 @@ def classify_smtp_error(e: Exception, password_env: str = "") -> DeliveryError:
     if isinstance(e, smtplib.SMTPResponseException):
         code = e.smtp_code
         text = _reply_text(code, e.smtp_error)
-        if "DT:SPM" in text:
-            text += " (rejected as spam by the server; see 163.com help_spam_16)"
+        # no known tag: 4xx retried with back-off, 5xx failed and shown to staff.
         # 421: the server is closing the connection; any other code leaves the session usable.
         return DeliveryError(text, permanent=500 <= code < 600, fatal=code == 421 or code < 400)
     if isinstance(e, smtplib.SMTPServerDisconnected):
@@ -99,12 +187,14 @@ class FolderTransport:
             return self.directory / f"alert-{row.alert_pk}-{digest}.eml"
         return self.directory / f"{row.message_pk}-{digest}.eml"
 
-    def deliver(self, row: OutboxRow, mail_from: str) -> str | None:
+    def deliver(self, row: OutboxRow, mail_from: str, raw: bytes | None = None,
+                before_data: Callable[[], None] | None = None) -> str | None:
+        """Write the file unless it exists. ``before_data`` is not called: writing again is harmless."""
         target = self.path_for(row)
         if target.exists():
             return None
         try:
-            atomic_write(target, row.raw)
+            atomic_write(target, row.raw if raw is None else raw)
         except OSError as e:
             raise DeliveryError(f"cannot write {target}: {e}", permanent=False, fatal=True) from e
         return None
@@ -149,15 +239,21 @@ class SmtpTransport:
             raise
         return conn
 
-    def deliver(self, row: OutboxRow, mail_from: str) -> str | None:
-        """Send one mail; None, or (several recipients, some refused) which ones and why."""
+    def deliver(self, row: OutboxRow, mail_from: str, raw: bytes | None = None,
+                before_data: Callable[[], None] | None = None) -> str | None:
+        """Send one mail; None, or (several recipients, some refused) which ones and why.
+
+        ``raw`` replaces the row's bytes (the plain variant after DT:SPM); ``before_data`` runs
+        after the envelope was accepted and just before DATA (the outbox commits ``sending``
+        there), so everything up to it is known not to have delivered anything.
+        """
         recipients = row.recipients
         if not row.to_addr.isascii():  # would need SMTPUTF8, which 163.com / QQ do not offer
             raise DeliveryError(f"recipient address is not ASCII: {row.to_addr!r}", permanent=True)
         try:
             if self.conn is None:
                 self.conn = self._connect()
-            refused = self.conn.sendmail(mail_from, recipients, row.raw)
+            refused = _sendmail(self.conn, mail_from, recipients, row.raw if raw is None else raw, before_data)
         except Exception as e:
             err = classify_smtp_error(e, self.cfg.reply.smtp.password_env)
             if err.fatal:
@@ -184,6 +280,36 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError):
                 _quietly_close(self.conn)
             self.conn = None
+
+
+def _sendmail(conn: smtplib.SMTP, mail_from: str, recipients: list[str], payload: bytes,
+              before_data: Callable[[], None] | None) -> dict[str, tuple[int, bytes]]:
+    """:meth:`smtplib.SMTP.sendmail`, with ``before_data`` called between the last RCPT and DATA.
+
+    Raises what sendmail raises (SMTPSenderRefused, SMTPRecipientsRefused when every recipient was
+    refused, SMTPDataError); returns the refused recipients when some were accepted. The caller
+    resets or closes the session after an error.
+    """
+    conn.ehlo_or_helo_if_needed()
+    options = [f"size={len(payload)}"] if conn.does_esmtp and conn.has_extn("size") else []
+    code, resp = conn.mail(mail_from, options)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, resp, mail_from)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for addr in recipients:
+        code, resp = conn.rcpt(addr)
+        if code not in (250, 251):
+            refused[addr] = (code, resp)
+            if code == 421:  # the server is closing the connection
+                raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    if before_data is not None:
+        before_data()
+    code, resp = conn.data(payload)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, resp)
+    return refused
 
 
 def _quietly_close(conn: smtplib.SMTP) -> None:

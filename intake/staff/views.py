@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from intake.config import Config
 from intake.reply.receipt import FORM_NAMES, STATUS_TEXT
@@ -25,7 +25,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 STATUS_ZH: dict[str | None, str] = dict(STATUS_TEXT.items())
 STATUS_ZH[None] = "—"
 STATE_ZH = {"stored": "待处理", "processed": "已处理", "failed": "处理失败"}
-RECEIPT_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+RECEIPT_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 FORM_ZH = {**FORM_NAMES, "unknown": "未识别"}  # the receipt's names, so staff and units read the same words
 KEY_FIELDS = {  # the few values that identify a document at a glance
     "application": ("company", "group_name", "topic"),
@@ -273,18 +273,32 @@ def print_result(result: dict[str, Any]) -> None:
 
 
 def outbox_view(cfg: Config, retry: bool = False) -> None:
-    """Receipts (and reminders, alerts) that could not be delivered, with the reason; ``retry`` queues them again."""
+    """Receipts (and reminders, alerts) that could not be delivered, or whose outcome was lost, with the
+    reason; pauses of all sending (163.com's limits); ``retry`` queues the failed ones again and
+    lifts a pause for a configuration error (DT:SUM, once the config is fixed)."""
+    from intake.reply.limits import clear_pauses, pauses
     from intake.reply.outbox import retry_failed
     engine = open_ledger_readonly(cfg)
+    now = datetime.now(UTC)
     with Session(engine) as s:
-        rows = s.exec(select(OutboxRow).where(OutboxRow.state == "failed").order_by(col(OutboxRow.id))).all()
-        t = Table(title=f"发送失败的回执（{len(rows)} 封）")
-        for name in ("回执ID", "来信ID", "收件人", "尝试次数", "原因"):
+        rows = s.exec(select(OutboxRow).where(or_(OutboxRow.state == "failed", col(OutboxRow.unknown_outcomes) > 0))
+                      .order_by(col(OutboxRow.id))).all()
+        failed = sum(1 for r in rows if r.state == "failed")
+        held = pauses(s, now)
+        t = Table(title=f"发送失败的回执（{failed} 封）" + (f"，结果不明后已重发 {len(rows) - failed} 封" if len(rows) > failed else ""))
+        for name in ("回执ID", "来信ID", "收件人", "状态", "尝试次数", "结果不明", "原因"):
             t.add_column(name, overflow="fold")
         for r in rows:
             owner = str(r.message_pk) if r.message_pk is not None else \
                 f"提醒 {r.reminder_pk}" if r.reminder_pk is not None else f"告警 {r.alert_pk}"
-            t.add_row(str(r.id), owner, r.to_addr, str(r.attempts), r.last_error or "—")
-    _console().print(t)
-    if retry and rows:
-        _console().print(f"已重新排队 {retry_failed(engine)} 封回执，下次发送时投递。")
+            t.add_row(str(r.id), owner, r.to_addr, RECEIPT_ZH.get(r.state, r.state), str(r.attempts),
+                      str(r.unknown_outcomes) if r.unknown_outcomes else "—", r.last_error or "—")
+    con = _console()
+    con.print(t)
+    for p in held:
+        if p["active"]:
+            until = local_time(p["paused_until"]) if p["paused_until"] else "改正发信配置后（再运行 intake outbox --retry）"
+            con.print(f"[red]暂停发送[/red] {p['sender']}（{p['tag'] or p['kind']}）至 {until}：{p['reason']}")
+    if retry and (failed or any(p["active"] and p["kind"] == "config" for p in held)):
+        lifted = clear_pauses(engine, now)
+        con.print(f"已重新排队 {retry_failed(engine)} 封回执，下次发送时投递。" + ("已解除因发信配置错误的暂停。" if lifted else ""))

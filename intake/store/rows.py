@@ -141,7 +141,16 @@ class AlertRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """Receipts waiting to be sent. Unique per message: exactly one receipt per message."""
+    """Receipts waiting to be sent. Unique per message: exactly one receipt per message.
+
+    ``state``: pending → (claimed) → sending → sent | failed. A row is *claimed* by one sender
+    process (``claimed_by``: host, boot, pid and start time of that process) before anything is
+    sent, and marked ``sending`` in its own commit just before SMTP DATA; so a row found ``sending``
+    by a later process is one whose outcome is unknown (the sender died between DATA and the
+    commit of the server's answer). Such a row is resent once (``unknown_outcomes`` counts it),
+    never a second time automatically. ``message_id`` is fixed when the row is queued, so every
+    copy that ever leaves is the same mail to the recipient's client.
+    """
 
     __tablename__ = "outbox"
     # Exactly one of message_pk (a receipt: unique, exactly one receipt per message), reminder_pk (a
@@ -162,12 +171,18 @@ class OutboxRow(SQLModel, table=True):
     to_addr: str = ""
     subject: str = ""
     raw: bytes = Field(default=b"", sa_column=Column(LargeBinary))  # the full receipt, ready to send
-    state: str = Field(default="pending", index=True)  # pending | sent | failed
+    state: str = Field(default="pending", index=True)  # pending | sending | sent | failed
     attempts: int = 0
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    message_id: str | None = None  # the receipt's Message-ID, derived from the message's sha256 at enqueue
+    claimed_by: str | None = None  # "host boot-id pid start-time" of the sender process holding the row
+    claimed_at: datetime | None = None
+    send_started_at: datetime | None = None  # committed just before DATA (state "sending")
+    unknown_outcomes: int = 0  # times a sender died between DATA and recording the answer
+    plain: bool = False  # the next attempt sends the text part only (after 163.com's DT:SPM)
 
     @property
     def kind(self) -> str:
@@ -178,6 +193,27 @@ class OutboxRow(SQLModel, table=True):
     def recipients(self) -> list[str]:
         """``to_addr`` as a list: a reminder or an alert may go to several addresses, ", "-separated."""
         return [a.strip() for a in self.to_addr.split(",") if a.strip()]
+
+
+class SenderStateRow(SQLModel, table=True):
+    """A pause of ALL sending from one account, ordered by the server (163.com's limits) or by its config.
+
+    ``kind``: ``window`` (short-term limit, MI:SFQ / RP:QRC: about 15 minutes), ``day`` (daily limit,
+    MI:STC / RP:TRC: until the next day in the campaign's time zone; staff are to be told),
+    ``config`` (DT:SUM, envelope and From disagree: until the reply config changes or staff run
+    ``intake outbox --retry``; ``paused_until`` is then empty). Kept after it ran out, as history.
+    """
+
+    __tablename__ = "senderstate"
+
+    sender: str = Field(primary_key=True)  # the SMTP account (reply.smtp.username, else reply.from_addr), lower case
+    kind: str = ""  # window | day | config
+    paused_until: datetime | None = None
+    reason: str | None = None  # the server's answer and what it means
+    tag: str | None = None  # the NetEase tag, e.g. "MI:STC"
+    config_key: str | None = None  # which reply config the pause applies to (kind = config)
+    since: datetime = Field(default_factory=utcnow)
+    cleared_at: datetime | None = None  # staff lifted it (`intake outbox --retry`)
 
 
 class MailboxStateRow(SQLModel, table=True):
@@ -216,6 +252,7 @@ __all__ = [
     "MailboxStateRow",
     "MessageRow",
     "OutboxRow",
+    "SenderStateRow",
     "ReminderRow",
     "Session",
     "SQLModel",

@@ -99,16 +99,18 @@ def test_451_is_retried_on_a_later_call(smtp_server: SmtpServer, engine: Engine,
     assert len(smtp_server.messages) == 1 and rows(engine)[0].state == "sent"
 
 
-def test_554_spam_verdict_fails_without_retry_and_the_batch_goes_on(
+def test_untagged_5xx_fails_without_retry_and_the_batch_goes_on(
     smtp_server: SmtpServer, engine: Engine, add_message: Callable[..., int], cfg: Config, campaign: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A 5xx without a known 163.com tag: failed at once and shown (tagged ones: tests/reply/test_netease.py)."""
     use_server(cfg, smtp_server, monkeypatch)
     queue(engine, add_message, cfg, campaign, ["a@163.com", "b@163.com"])
-    smtp_server.fail_next(1, "554 DT:SPM 163 smtp7,C8CowAD3 please see http://mail.163.com/help/help_spam_16.htm")
+    smtp_server.fail_next(1, "554 5.7.1 Message rejected by policy")
     assert send_pending(cfg, engine, now=lambda: T0) == 1
     first, second = rows(engine)
-    assert first.state == "failed" and "554" in (first.last_error or "") and "spam" in (first.last_error or "")
+    assert first.state == "failed" and "554 5.7.1 Message rejected" in (first.last_error or "")
+    assert first.claimed_by is None and first.next_attempt_at is None
     assert second.state == "sent"
     assert [m[1] for m in smtp_server.messages] == [["b@163.com"]]
     assert send_pending(cfg, engine, now=lambda: T0 + timedelta(days=1)) == 0
