@@ -40,6 +40,8 @@ class MessageRow(SQLModel, table=True):
     stored_at: datetime = Field(default_factory=utcnow)
     state: str = Field(default="stored", index=True)  # stored | processed | failed
     error: str | None = None  # traceback summary when state == failed
+    attempts: int = 0  # processing attempts that raised (our bug or a bad day), for the retry back-off
+    retry_at: datetime | None = None  # a failed message is tried again by itself from then on; None = no more
     status: str | None = None  # contract status of this message alone: complete | incomplete | late
     unit_key: str | None = Field(default=None, index=True)  # the recommending unit it belongs to
     # a roster unit its forms name although the sender is not one of that unit's addresses: held as
