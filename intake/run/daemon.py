@@ -151,7 +151,16 @@ class Daemon:
             stats.failed += 1
 
     def _stored_pks(self) -> list[int]:
+        """Messages to process before fetching: left ``stored`` by a stop or a crash, and failed ones whose
+        retry time has come (set back to ``stored`` here; :mod:`intake.record.process` sets the next one)."""
         with Session(self.engine) as s:
+            due = s.exec(select(MessageRow).where(MessageRow.state == "failed", col(MessageRow.retry_at).is_not(None),
+                                                  col(MessageRow.retry_at) <= utcnow())).all()
+            for m in due:
+                log.info("message %s: retry %d after %s", m.id, m.attempts + 1, (m.error or "").splitlines()[:1])
+                m.state, m.retry_at = "stored", None
+                s.add(m)
+            s.commit()
             q = select(MessageRow.id).where(MessageRow.state == "stored").order_by(col(MessageRow.id))
             return [pk for pk in s.exec(q).all() if pk is not None]
 
