@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from intake.config import Config
 from intake.run.lock import DaemonLock, LockHeld
-from intake.store.migrations import open_ledger
+from intake.store.migrations import LedgerUnavailable, open_ledger, open_ledger_readonly
 from intake.store.rows import MessageRow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,10 +91,14 @@ def test_sigterm_finishes_the_message_in_hand_and_starts_nothing_else(tmp_path: 
     cfg.storage.data_dir = "var"
 
     def processed() -> int:
-        if not (tmp_path / "var" / "ledger.db").exists():
+        try:  # read-only: never migrate behind the daemon's back while it sets the ledger up
+            engine = open_ledger_readonly(cfg)
+        except LedgerUnavailable:
             return 0
-        with Session(open_ledger(cfg)) as s:
-            return len([m for m in s.exec(select(MessageRow)).all() if m.state == "processed"])
+        with Session(engine) as s:
+            n = len([m for m in s.exec(select(MessageRow)).all() if m.state == "processed"])
+        engine.dispose()
+        return n
 
     try:
         assert _wait_for(lambda: processed() >= 1, 120)
