@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from intake.config import Config
+from intake.reply.limits import pauses
 from intake.staff.views import local_time
 from intake.store.migrations import open_ledger_readonly
 from intake.store.rows import DocumentRow, MailboxStateRow, MessageRow, OutboxRow
@@ -55,6 +56,8 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
         # failed messages are retried by themselves (retry_at); None = waiting for `intake reprocess --failed-only`
         "failed_messages": [{"id": m.id, "error": (m.error or "").splitlines()[0] if m.error else None,
                              "attempts": m.attempts, "retry_at": _aware(m.retry_at)} for m in failed],
+        # sending held by a provider's refusal (163.com's MI:STC daily limit, DT:SUM …), see intake.reply.limits
+        "sending_paused": [x for x in pauses(s, now) if x["active"]],
         "max_age_seconds": max_age,
         "ok": bool(sources) and not any(x["stale"] for x in sources),
     }
@@ -85,6 +88,9 @@ def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None
     m, r = data["messages"], data["receipts"]
     con.print(f"邮件：已处理 {m['processed']}，待处理 {m['stored']}，处理失败 {m['failed']}")
     con.print(f"回执：已发送 {r['sent']}，待发送 {r['pending']}，发送失败 {r['failed']}")
+    for x in data["sending_paused"]:
+        until = local_time(x["paused_until"]) if x["paused_until"] else "配置修正之前"
+        con.print(f"[red]回执发送已暂停[/red]（{x['tag'] or x['kind']}，至 {until}）：{x['reason']}")
     for f in data["failed_messages"]:
         when = f"下次重试 {local_time(f['retry_at'])}" if f["retry_at"] else "不再自动重试（intake reprocess --failed-only）"
         con.print(f"  [red]处理失败[/red] 来信 {f['id']}（已试 {f['attempts']} 次，{when}）：{f['error']}")
