@@ -65,6 +65,9 @@ class Daemon:
         self.clock: Callable[[], datetime] = utcnow  # "now" for reminders and alerts (tests set it)
         #: set by SIGTERM/SIGINT: the message in hand is finished, nothing else is started
         self.stopping = threading.Event()
+        #: called after each message is recorded: the scheduler wakes the outbox job with it, so a
+        #: receipt leaves at once instead of at the next outbox interval
+        self.on_recorded: Callable[[], None] | None = None
 
     def poll(self, stats: PassStats | None = None) -> PassStats:
         """Fetch and process everything new; messages left ``stored`` by a crash first.
@@ -143,10 +146,14 @@ class Daemon:
             self.pool.close()
             self.engine.dispose()
 
-    @staticmethod
-    def _count(stats: PassStats, ok: bool) -> None:
+    def _count(self, stats: PassStats, ok: bool) -> None:
         if ok:
             stats.processed += 1
+            if self.on_recorded is not None:
+                try:
+                    self.on_recorded()
+                except Exception:  # waking the sender early is a nicety; the interval still sends
+                    log.exception("waking the outbox failed")
         else:
             stats.failed += 1
 

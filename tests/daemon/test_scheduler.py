@@ -58,3 +58,34 @@ def test_sigterm_stops_cleanly_after_processing(tmp_path):
             proc.communicate()
     assert proc.returncode == 0, out
     assert "stopped" in out
+
+
+def test_a_receipt_leaves_at_once_not_at_the_next_outbox_interval(tmp_path):
+    """The outbox interval is an hour here: only the wake-up after each recorded message can send it."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    conf = tmp_path / "c.toml"
+    conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n'
+                    "[schedule]\npoll_seconds = 0.5\noutbox_seconds = 3600\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        outbox = tmp_path / "var" / "outbox"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (tmp_path / "var" / "ledger.db").exists():
+            time.sleep(0.1)
+        time.sleep(1.5)  # the first outbox run (at start, with nothing to send) is over
+        (inbox / "01.eml").write_bytes(build_message([], message_id="<now1@x>"))
+        t0 = time.monotonic()
+        while time.monotonic() < deadline and not list(outbox.glob("*.eml")):
+            time.sleep(0.05)
+        assert list(outbox.glob("*.eml")), "the receipt waited for the hourly outbox run"
+        assert time.monotonic() - t0 < 30
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out
