@@ -144,7 +144,8 @@ def _insert(session: Session, key: str, pk: int, msg: EmailMessage, unique: bool
         session.add(OutboxRow(**values))
         session.flush()
         return True
-    return session.exec(stmt).rowcount == 1
+    # RETURNING, not rowcount: with SQLAlchemy 2.1 an INSERT on PostgreSQL returns its key and reports rowcount -1
+    return session.connection().execute(stmt.returning(col(OutboxRow.id))).first() is not None
 
 
 def _already_queued(session: Session, message_pk: int) -> bool:

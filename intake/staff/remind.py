@@ -241,9 +241,9 @@ def _insert_once(s: Session, r: Reminder, now: datetime) -> int | None:
         s.add(row)
         s.flush()
         return row.id
-    if s.exec(stmt).rowcount != 1:
-        return None
-    return s.exec(select(ReminderRow.id).where(ReminderRow.unit == r.unit, ReminderRow.day == r.day)).one()
+    # RETURNING: no row when another process got there first (rowcount is -1 for an INSERT on PostgreSQL)
+    inserted = s.connection().execute(stmt.returning(col(ReminderRow.id))).first()
+    return None if inserted is None else inserted[0]
 
 
 def expire_stale(s: Session, today: date) -> int:
