@@ -35,9 +35,14 @@ class ReadMessage:
 
 
 def part_job(part: Part, read_timeout: float) -> Job:
-    """What a reading worker needs for one part: its bytes and the result unpacking began."""
+    """What a reading worker needs for one part: its bytes and the result unpacking began.
+
+    A name we made up (``part.named`` False: ``未命名附件4``) must not classify the file, and the
+    worker classifies by ``result.filename``: the job carries no name then (content only), and
+    :func:`read_message` puts the made-up name back for display (:func:`shown_names`).
+    """
     result = DocumentResult(
-        filename=part.filename,
+        filename=part.filename if part.named else "",
         container=part.container,
         format=part.format,
         problems=list(part.problems),
@@ -61,8 +66,16 @@ def read_message(
         if on_part is not None:
             on_part(part)
     documents = pool.read_all([part_job(part, read_timeout) for part in unpacked.parts])
+    shown_names(documents, unpacked.parts)
     forms.pair_documents(documents)
     return ReadMessage(unpacked, documents, unpacked.parts)
+
+
+def shown_names(documents: list[DocumentResult], parts: list[Part]) -> None:
+    """After reading: every document shows its part's name, made-up ones included (the contract's
+    ``filename``), once classification is done without them."""
+    for doc, part in zip(documents, parts, strict=True):
+        doc.filename = part.filename
 
 
 def receipt_time(unpacked: Unpacked, override: datetime | None = None) -> datetime | None:

@@ -40,12 +40,17 @@ def read_file(
     timeout: float = 60.0,
     read: bool = True,
     result: DocumentResult | None = None,
+    named: bool = True,
 ) -> DocumentResult:
     """Read, classify and extract one file; every failure is a Problem on the result, never raised.
 
     ``read=False`` (a part the unpack stage already refused) skips the reader but still
     classifies by name, so the receipt can say *which* form's file was bad. ``timeout`` is
     handed to LibreOffice (the one external process); the caller bounds the whole call.
+
+    ``named=False``: ``filename`` is one the unpack stage made up (``未命名附件4``, which reads
+    like the notice's 附件4); it is kept for display, but the file is classified by its content
+    alone (else ``unknown``). The sender's own names are the only ones that count.
     """
     res = result if result is not None else DocumentResult(filename=filename, container=None, format=fmt)
     if fmt in CONTAINERS:
@@ -58,9 +63,10 @@ def read_file(
             res.text_trusted = doc.text_trusted
         elif res.traces:
             res.text_trusted = False
-    form = _guarded(res, "classify", lambda: forms.classify(doc, filename, fmt))
+    given = filename if named else ""  # a name we invented says nothing about the file
+    form = _guarded(res, "classify", lambda: forms.classify(doc, given, fmt))
     if form is None:  # our classifier failed: the sender's own file name is the next best witness
-        form = _guarded(res, "classify by name", lambda: forms.classify(None, filename, fmt)) or "unknown"
+        form = _guarded(res, "classify by name", lambda: forms.classify(None, given, fmt)) or "unknown"
     res.form = form
     if doc is not None and form != "unknown":
         fields = _guarded(res, "extract", lambda: forms.extract(form, doc, fmt))

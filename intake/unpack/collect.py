@@ -81,8 +81,9 @@ class Collector:
 
     @staticmethod
     def member_part(member: Member, container: Part) -> Part:
+        # a member's name is the one its archive stores: the sender's (named=True)
         return Part(member.name, container.filename, member.data, format="other",
-                    problems=list(member.problems), depth=container.depth + 1)
+                    problems=list(member.problems), depth=container.depth + 1, named=True)
 
     def too_many(self, container: Part | None, problems: list[Problem] | None = None) -> None:
         """Report the part-count limit once, on the container (or the message's problem list)."""

@@ -143,9 +143,11 @@ def walk(
         return  # the logo or pasted picture of an HTML body (Outlook signatures): not an attachment
     if ctype in _ATTACHED or (node.is_multipart() and node.get_content_maintype() == "message"):
         data = message_bytes(node)
-        if not filename:
+        named = bool(filename)
+        if not named:
             filename = _subject_name(node)
-        _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
+        _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth, named=named),
+             container, problems)
         return
     if not filename:
         if ctype in ("text/plain", "text/html") and disposition != "attachment":
@@ -155,9 +157,11 @@ def walk(
         if node.get_content_maintype() not in ("application", "audio", "video") and disposition != "attachment":
             return  # unnamed inline images of an HTML body, delivery reports ...
     data = decoded_payload(node)
-    if not filename:
+    named = bool(filename)
+    if not named:
         filename = _unnamed(data, ctype, len(collector.parts) + 1)
-    _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth), container, problems)
+    _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth, named=named),
+         container, problems)
 
 
 def _filename(cd: str | None, ct: str | None) -> str:
@@ -244,6 +248,8 @@ def _subject_name(node: Message) -> str:
 
 
 def _unnamed(data: bytes, ctype: str, n: int) -> str:
+    """A display name for a part the sender named not at all (the part is ``named=False``): it
+    looks like the notice's 附件N, so it must never be read as one."""
     fmt = sniff(data, "", ctype).format
     ext = _IMAGE_EXT.get(ctype, "jpg") if fmt == "image" else ("" if fmt == "other" else fmt)
     return f"未命名附件{n}" + (f".{ext}" if ext else "")

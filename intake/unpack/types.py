@@ -35,6 +35,9 @@ class Part:
     content_type: str = ""  # as declared (not trusted)
     problems: list[Problem] = field(default_factory=list)
     depth: int = 0
+    #: False when the sender gave no file name and we made one up (``未命名附件3.pdf``, an attached
+    #: message named by its subject): such a name is shown, but never classifies the file.
+    named: bool = True
 
 
 @dataclass

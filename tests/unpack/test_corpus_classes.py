@@ -1,0 +1,118 @@
+"""Bug classes found in real mail corpora, each with a message built byte by byte the way the client
+(or the corpus) wrote it:
+
+- names we invent for unnamed parts (``未命名附件N``) must never classify a file as the notice's 附件N;
+- a ``boundary`` value folded over two lines (Outlook 2000) must not lose the attachments;
+- one pathological address header must not lose the message id, sender, subject, date or files;
+- Latin (and other non-Chinese) bytes must not be turned into Chinese by the GB18030 fallback.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+
+from intake.pipeline import check_message, part_job
+from intake.unpack import unpack_message
+from intake.workers import _read_job
+from parsers.read_file import read_file
+from rules import load_campaign
+
+CRLF = b"\r\n"
+PDF = b"%PDF-1.4\n% test\n"
+
+
+def _message(headers: list[bytes], body: bytes) -> bytes:
+    return CRLF.join(headers) + CRLF + CRLF + body
+
+
+def _envelope(extra: list[bytes] | None = None, to: bytes = b"To: qc@caq.org.cn",
+              subject: bytes = b"Subject: =?GBK?B?" + base64.b64encode("申报材料".encode("gbk")) + b"?=") -> list[bytes]:
+    return [
+        b"From: =?GBK?B?" + base64.b64encode("张三".encode("gbk")) + b"?= <zhangsan@example-zhixie.cn>",
+        to,
+        subject,
+        b"Date: Mon, 14 Sep 2020 10:31:00 +0800",
+        b"Message-ID: <corpus-1@example-zhixie.cn>",
+        b"MIME-Version: 1.0",
+        *(extra or []),
+    ]
+
+
+def _part(headers: list[bytes], payload: bytes, b64: bool = True) -> bytes:
+    cte = [b"Content-Transfer-Encoding: base64"] if b64 else []
+    body = base64.encodebytes(payload).replace(b"\n", CRLF) if b64 else payload + CRLF
+    return CRLF.join(headers + cte) + CRLF + CRLF + body
+
+
+def _multipart(boundary: bytes, parts: list[bytes], preamble: bytes = b"This is a multi-part message in MIME format.") -> bytes:
+    out = preamble + CRLF + CRLF
+    for p in parts:
+        out += b"--" + boundary + CRLF + p
+    return out + b"--" + boundary + b"--" + CRLF
+
+
+def _attachment(name: str, data: bytes, ctype: str = "application/pdf") -> bytes:
+    word = b"=?GBK?B?" + base64.b64encode(name.encode("gbk")) + b"?="
+    return _part([b"Content-Type: " + ctype.encode() + b'; name="' + word + b'"',
+                  b'Content-Disposition: attachment; filename="' + word + b'"'], data)
+
+
+# 1. Names we invented count as forms ------------------------------------------------------------
+
+def _unnamed_parts_message() -> bytes:
+    """An S/MIME-signing client: the signed text goes out as an attachment part with no name
+    (part 1), the signature is named (part 2), a named file (part 3), and a file the webmail sent
+    with no name at all (part 4)."""
+    signed_text = "各位老师好：我单位的材料已按通知要求发送，请查收。此致 敬礼".encode()
+    inner = _multipart(b"sig-b", [
+        _part([b"Content-Type: text/plain; charset=utf-8", b"Content-Disposition: attachment"], signed_text),
+        _part([b'Content-Type: application/pkcs7-signature; name="smime.p7s"',
+               b'Content-Disposition: attachment; filename="smime.p7s"'], b"0\x82\x01\x00 not really a signature"),
+    ], preamble=b"")
+    signed = CRLF.join([b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
+                        b'micalg=sha-256; boundary="sig-b"']) + CRLF + CRLF + inner
+    return _message(_envelope([b'Content-Type: multipart/mixed; boundary="mix-b"']), _multipart(b"mix-b", [
+        signed,
+        _attachment("附件3 统计表.txt", "统计表".encode(), "text/plain"),
+        _part([b"Content-Type: application/octet-stream"], b"\x00\x01binary blob the client sent without a name"),
+        _attachment("材料.zip", _zip([("附件4 推荐表.txt", "推荐".encode())]), "application/zip"),
+    ]))
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_invented_names_are_marked_and_archive_members_keep_their_real_names() -> None:
+    parts = unpack_message(_unnamed_parts_message()).parts
+    assert [(p.filename, p.named) for p in parts] == [
+        ("未命名附件1.txt", False),
+        ("smime.p7s", True),
+        ("附件3 统计表.txt", True),
+        ("未命名附件4", False),
+        ("材料.zip", True),
+        ("附件4 推荐表.txt", True),
+    ]
+
+
+def test_invented_names_never_classify_a_file_but_are_still_shown() -> None:
+    documents = check_message(_unnamed_parts_message(), load_campaign()).to_json()["documents"]
+    forms = {d["filename"]: d["form"] for d in documents}
+    assert forms["未命名附件1.txt"] == "unknown"  # was: the 申报表's Word copy (附件1)
+    assert forms["未命名附件4"] == "unknown"  # was: the 推荐表 (附件4)
+    assert forms["附件3 统计表.txt"] == "statistics"  # the sender's own names still count
+    assert forms["附件4 推荐表.txt"] == "recommendation"  # and an archive member's
+
+
+def test_a_job_for_an_invented_name_classifies_by_content_only() -> None:
+    part = next(p for p in unpack_message(_unnamed_parts_message()).parts if p.filename == "未命名附件4")
+    job = part_job(part, 10.0)
+    assert _read_job(job.data, job.result, job.read, job.timeout).form == "unknown"
+    assert read_file(b"x", "未命名附件1.txt", "txt", named=False).form == "unknown"
+    assert read_file(b"x", "未命名附件1.txt", "txt").form == "application"  # a name the sender gave
