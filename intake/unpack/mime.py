@@ -32,7 +32,9 @@ from intake.unpack.repairs import (
     decoded_payload,
     message_bytes,
     split_failed,
+    strict_parse,
     truncated,
+    unfolded_boundaries,
     with_guessed_boundary,
 )
 from intake.unpack.sniff import sniff
@@ -70,16 +72,29 @@ def _parse(raw: bytes) -> tuple[Message, list[str]]:
     return email.message_from_bytes(raw), defects
 
 
-def _unpack(raw: bytes, limits: Limits) -> Unpacked:
-    msg, defects = _parse(raw)
-    problems: list[Problem] = []
+def _split(raw: bytes, problems: list[Problem]) -> tuple[Message, list[str]]:
+    """The message tree, with the repairs for a multipart that does not split, in order: folded
+    ``boundary`` values unfolded (before any parse), the strict stdlib parse, the guessed boundary."""
+    unfolded = unfolded_boundaries(raw)
+    msg, defects = _parse(unfolded)
+    if unfolded != raw:
+        defects.append("boundary 参数跨行折叠，已展开后拆分")
+    if split_failed(msg) and (strict := strict_parse(unfolded)) is not None:
+        defects.append("multipart 宽松解析无法拆分，已按严格解析（RFC 5322）拆分")
+        msg = strict
     if split_failed(msg):
-        fixed = with_guessed_boundary(raw)
+        fixed = with_guessed_boundary(unfolded)
         if fixed is not None:
             defects.append("boundary 缺失或不符，已按正文中的分隔行恢复")
             msg = email.message_from_bytes(fixed)
         if split_failed(msg):
             problems.append(Problem("message.malformed", "邮件声明为多部分但无法拆分（缺少或错误的 boundary），附件无法取出"))
+    return msg, defects
+
+
+def _unpack(raw: bytes, limits: Limits) -> Unpacked:
+    problems: list[Problem] = []
+    msg, defects = _split(raw, problems)
     headers = [(name, decode_header(value)) for name, value in msg.raw_items()]
     known = {n.lower() for n, _ in headers} & {"from", "to", "subject", "date", "message-id", "received"}
     if not raw.strip() or not known:
@@ -189,7 +204,10 @@ def _add(collector: Collector, part: Part, container: Part | None, problems: lis
 
 def _open_attached(part: Part, collector: Collector) -> None:
     """Collector callback: walk an attached message (MIME part or .eml inside an archive)."""
-    inner = email.message_from_bytes(part.data)
+    data = unfolded_boundaries(part.data)
+    inner = email.message_from_bytes(data)
+    if split_failed(inner):
+        inner = strict_parse(data) or inner
     walk(inner, part, part.depth + 1, collector, None, part.problems)
 
 

@@ -3,8 +3,11 @@
 Kept apart from the parse (:mod:`intake.unpack.mime`) so the normal path stays readable and each
 workaround says which breakage it answers:
 
-- a multipart whose ``boundary`` is missing or wrong: the repeated ``--token`` line in the body
-  is taken as the boundary (:func:`with_guessed_boundary`);
+- a ``boundary`` value folded over two lines (Outlook 2000: ``boundary="----=_NextPart`` CRLF
+  `` _000_…"``): the parameter is unfolded before the parse (:func:`unfolded_boundaries`);
+- a multipart the lenient parse cannot split: the strict stdlib parser (RFC 5322 header
+  grammar: comments, folding) is tried next (:func:`strict_parse`), then the repeated ``--token``
+  line in the body is taken as the boundary (:func:`with_guessed_boundary`);
 - a message cut off in transit: closing boundary missing *and* a last part that cannot end
   there (:func:`truncated`);
 - a wrong Content-Transfer-Encoding: base64 text labelled 7bit, raw binary labelled base64
@@ -16,11 +19,16 @@ from __future__ import annotations
 import base64
 import binascii
 import email.message
+import email.policy
 import quopri
 import re
 from collections import Counter
+from email.parser import BytesParser
 
 Message = email.message.Message
+_FIELD = re.compile(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*")
+_BOUNDARY = re.compile(rb'(?i)\bboundary\s*=\s*(?:"([^"]*)"|([^;"]*))')
+_FOLD = re.compile(rb"\r?\n(?=[ \t])")
 
 
 def split_failed(msg: Message) -> bool:
@@ -29,6 +37,48 @@ def split_failed(msg: Message) -> bool:
         return False
     payload = msg.get_payload()
     return not isinstance(payload, list) or not payload
+
+
+def unfolded_boundaries(raw: bytes) -> bytes:
+    """``raw`` with every ``boundary`` parameter whose *value* is folded over lines written on one
+    line. The lenient parser keeps the line break inside the value, so no delimiter line matches
+    and every attachment is lost.
+
+    RFC 5322 unfolding keeps the white space after the break (``----=_NextPart _000_…``); the
+    client that folded may instead have meant the value without it. The body decides: the
+    variant whose ``--`` delimiter line occurs is written, else the RFC one. Other header folding
+    is left as it is.
+    """
+    out: list[bytes] = []
+    pos = 0
+    for field in _FIELD.finditer(raw):
+        m = _BOUNDARY.search(field.group(0))
+        if m is None:
+            continue
+        group = 1 if m.group(1) is not None else 2
+        value = m.group(group)
+        if not _FOLD.search(value):
+            continue
+        rfc = _FOLD.sub(b"", value).strip()
+        joined = re.sub(rb"\r?\n[ \t]+", b"", value).strip()
+        rest = raw[field.end() :]
+        chosen = joined if (b"\n--" + joined) in rest and (b"\n--" + rfc) not in rest else rfc
+        start, end = field.start() + m.start(), field.start() + m.end()
+        out += [raw[pos:start], b'boundary="' + chosen + b'"']
+        pos = end
+    if not out:
+        return raw
+    return b"".join(out) + raw[pos:]
+
+
+def strict_parse(raw: bytes) -> Message | None:
+    """The stdlib's strict parse (``policy.default``: the RFC 5322 grammar for structured headers,
+    so ``boundary="x" (comment)`` is ``x``), when it splits a multipart the lenient parse could not."""
+    try:
+        msg = BytesParser(policy=email.policy.default).parsebytes(raw)
+    except Exception:  # noqa: BLE001 - a parser failing on hostile input is one repair that did not work
+        return None
+    return None if split_failed(msg) else msg
 
 
 def with_guessed_boundary(raw: bytes) -> bytes | None:
@@ -122,8 +172,8 @@ def decoded_payload(node: Message) -> bytes:
 def message_bytes(node: Message) -> bytes:
     payload = node.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        try:
-            data = payload[0].as_bytes()
+        try:  # compat32: as received (a strictly parsed message would re-fold and re-encode its headers)
+            data = payload[0].as_bytes(policy=email.policy.compat32)
         except Exception:
             data = bytes(str(payload[0]), "utf-8", "surrogateescape")
         return undo_cte(data, str(node.get("Content-Transfer-Encoding", "") or "").strip().lower())

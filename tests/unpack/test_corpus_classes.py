@@ -13,6 +13,8 @@ import base64
 import io
 import zipfile
 
+import pytest
+
 from intake.pipeline import check_message, part_job
 from intake.unpack import unpack_message
 from intake.workers import _read_job
@@ -116,3 +118,46 @@ def test_a_job_for_an_invented_name_classifies_by_content_only() -> None:
     assert _read_job(job.data, job.result, job.read, job.timeout).form == "unknown"
     assert read_file(b"x", "未命名附件1.txt", "txt", named=False).form == "unknown"
     assert read_file(b"x", "未命名附件1.txt", "txt").form == "application"  # a name the sender gave
+
+
+# 2. A boundary folded over two lines --------------------------------------------------------------
+
+def _outlook_folded(body_boundary: bytes) -> bytes:
+    """Outlook 2000 style: ``Content-Type: multipart/mixed;`` CRLF TAB ``boundary="----=_NextPart``
+    CRLF SP ``_000_0012_01D2…"`` — the boundary value itself folded."""
+    head = _envelope([b"Content-Type: multipart/mixed;", b'\tboundary="----=_NextPart',
+                      b' _000_0012_01D28A3C.5F2B9E40"', b"X-Mailer: Microsoft Outlook, Build 10.0.2627"])
+    return _message(head, _multipart(body_boundary, [
+        _part([b'Content-Type: text/plain; charset="gb2312"'], "您好，材料见附件。".encode("gbk")),
+        _attachment("附件1 申报表.pdf", PDF),
+        _attachment("附件2 活动总结.pdf", PDF),
+        _attachment("附件3 统计表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "application/vnd.ms-excel"),
+    ]))
+
+
+@pytest.mark.parametrize("body_boundary", [
+    b"----=_NextPart _000_0012_01D28A3C.5F2B9E40",  # RFC 5322 unfolding: the folded white space stays
+    b"----=_NextPart_000_0012_01D28A3C.5F2B9E40",  # what the client meant: no white space
+])
+def test_folded_boundary_value_lists_every_attachment(body_boundary: bytes) -> None:
+    u = unpack_message(_outlook_folded(body_boundary))
+    assert [p.filename for p in u.parts] == ["附件1 申报表.pdf", "附件2 活动总结.pdf", "附件3 统计表.xls"]
+    assert u.body_text == "您好，材料见附件。"
+    assert u.problems == []
+
+
+def test_folded_boundary_of_a_nested_multipart_is_unfolded_too() -> None:
+    inner = _multipart(b"----=_NextPart _001_0013", [_attachment("附件2 活动总结.pdf", PDF)], preamble=b"")
+    related = (b'Content-Type: multipart/mixed;\r\n\tboundary="----=_NextPart\r\n _001_0013"' + CRLF + CRLF + inner)
+    raw = _message(_envelope([b'Content-Type: multipart/mixed; boundary="outer"']),
+                   _multipart(b"outer", [_attachment("附件1 申报表.pdf", PDF), related]))
+    assert [p.filename for p in unpack_message(raw).parts] == ["附件1 申报表.pdf", "附件2 活动总结.pdf"]
+
+
+def test_multipart_the_lenient_parse_cannot_split_goes_to_the_strict_parse() -> None:
+    # a comment after the boundary (RFC 5322 CFWS): compat32 reads the boundary as '"b1" (MIME)'
+    raw = _message(_envelope([b'Content-Type: multipart/mixed; boundary="b1" (MIME boundary)']),
+                   _multipart(b"b1", [_attachment("附件1 申报表.pdf", PDF), _attachment("附件5 评审汇总表.pdf", PDF)]))
+    u = unpack_message(raw)
+    assert [p.filename for p in u.parts] == ["附件1 申报表.pdf", "附件5 评审汇总表.pdf"]
+    assert any("严格解析" in d for d in u.defects)
