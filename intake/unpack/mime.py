@@ -26,6 +26,7 @@ from intake.unpack.names import (
     decode_words,
     header_param,
     main_value,
+    strip_controls,
     wire_text,
 )
 from intake.unpack.repairs import (
@@ -246,8 +247,8 @@ def _from(msg: Message) -> tuple[str | None, str | None]:
         m = re.search(r"[\w.+-]+@[\w.-]+", wire_text(value))
         return None, (m.group(0).lower() if m else None)
     raw_name, addr = pairs[0]
-    name = decode_words(raw_name).strip().strip('"').strip() or None
-    return name, addr.strip().lower()
+    name = strip_controls(decode_words(raw_name)).strip().strip('"').strip() or None
+    return name, wire_text(addr).strip().lower()
 
 
 def _addresses(msg: Message, header: str) -> list[str]:

@@ -17,6 +17,7 @@ import pytest
 
 from intake.pipeline import check_message, part_job
 from intake.unpack import unpack_message
+from intake.unpack.names import decode_bytes, decode_header, header_param
 from intake.workers import _read_job
 from parsers.read_file import read_file
 from rules import load_campaign
@@ -161,3 +162,55 @@ def test_multipart_the_lenient_parse_cannot_split_goes_to_the_strict_parse() -> 
     u = unpack_message(raw)
     assert [p.filename for p in u.parts] == ["附件1 申报表.pdf", "附件5 评审汇总表.pdf"]
     assert any("严格解析" in d for d in u.defects)
+
+
+# 4. Latin text turned into Chinese ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("wire", "text"), [
+    (b"=?iso-8859-1?Q?Fr\xf6sche?=", "Frösche"),  # a raw 8-bit byte inside a Latin-1 encoded word
+    (b"=?iso-8859-1?Q?Fr\xe9d=E9ric?=", "Frédéric"),
+    (b"Fr\xf6sche", "Frösche"),  # undeclared Latin-1 (was Fr鰏che)
+    ("Formação".encode("latin-1"), "Formação"),  # (was Forma玢o)
+    ("Übergröße Straße".encode("latin-1"), "Übergröße Straße"),
+    (b"=?windows-874?B?" + base64.b64encode("สวัสดีครับ".encode("cp874")) + b"?=", "สวัสดีครับ"),
+    (b"=?x-unknown?Q?Fr=F6sche?=", "Frösche"),  # an unknown label is not a Chinese one
+    # Chinese still decodes: raw GBK, GB2312 labels with GBK-only characters, GB18030, UTF-8
+    ("附件1 朱镕基与喆珺的申报表（2020）.docx".encode("gbk"), "附件1 朱镕基与喆珺的申报表（2020）.docx"),
+    ("章.doc".encode("gbk"), "章.doc"),
+    (b"=?gb2312?B?" + base64.b64encode("喆珺小组申报表".encode("gbk")) + b"?=", "喆珺小组申报表"),
+    (b"=?GB18030?B?" + base64.b64encode("䶮申报表".encode("gb18030")) + b"?=", "䶮申报表"),
+    ("申报材料 QC小组".encode("gb18030"), "申报材料 QC小组"),
+    ("申报表 Frösche".encode(), "申报表 Frösche"),  # valid UTF-8 stays UTF-8
+    # ISO-2022 escapes are a charset; stray escape sequences and C0/C1 controls are dropped
+    ("申报表".encode("iso2022_jp_2"), "申报表"),
+    (b"=?utf-8?Q?=1B[31mRED=1B[0m_sub=07ject?=", "RED subject"),
+    (b"=?iso-8859-1?Q?a=85b=9Dc=9B2Jd?=", "abcd"),  # C1 controls, a C1 CSI sequence
+])
+def test_subjects_decode_by_their_charset_not_as_chinese(wire: bytes, text: str) -> None:
+    assert decode_header(wire.decode("ascii", "surrogateescape")) == text
+
+
+def test_latin1_subject_and_names_through_a_whole_message() -> None:
+    raw = _message(_envelope([b'Content-Type: multipart/mixed; boundary="b3"'],
+                             subject=b"Subject: Fr\xf6sche und Forma\xe7\xe3o"),
+                   _multipart(b"b3", [
+                       _part([b'Content-Type: application/pdf; name="=?iso-8859-1?Q?Fr\xf6sche.pdf?="',
+                              b'Content-Disposition: attachment; filename="=?iso-8859-1?Q?Fr\xf6sche.pdf?="'], PDF),
+                       _part([b"Content-Type: application/pdf",
+                              b'Content-Disposition: attachment; filename="Forma\xe7\xe3o.pdf"'], PDF),
+                       _part([b"Content-Type: application/pdf",
+                              b'Content-Disposition: attachment; filename="\x1b[2J\x1b(B' + "申报表".encode("gbk")
+                              + b'\x07.pdf"'], PDF),
+                   ]))
+    u = unpack_message(raw)
+    assert u.subject == "Frösche und Formação"
+    assert [p.filename for p in u.parts] == ["Frösche.pdf", "Formação.pdf", "申报表.pdf"]
+
+
+def test_declared_charset_first_and_chinese_labels_widened() -> None:
+    assert decode_bytes("สวัสดี".encode("cp874"), "windows-874") == "สวัสดี"
+    assert decode_bytes("喆珺".encode("gbk"), "gb2312") == "喆珺"
+    assert decode_bytes("Frösche".encode("latin-1"), "iso-8859-1") == "Frösche"
+    # bytes that do not fit a non-Chinese label are never read as GB18030
+    assert decode_bytes("申报".encode("gbk"), "windows-1250") == "申报".encode("gbk").decode("cp1250")
+    assert header_param(b'attachment; filename="' + "统计表.xls".encode("gbk") + b'"', "filename") == "统计表.xls"
