@@ -12,7 +12,8 @@ import email
 import email.message
 import html
 import re
-from email.utils import getaddresses
+from collections.abc import Callable
+from typing import TypeVar
 
 import mailparser
 
@@ -20,6 +21,8 @@ from intake.unpack.collect import Collector
 from intake.unpack.dates import parse_date, received_date
 from intake.unpack.links import download_links
 from intake.unpack.names import (
+    MAX_ADDRESSES,
+    addresses,
     clean_filename,
     decode_bytes,
     decode_header,
@@ -27,6 +30,8 @@ from intake.unpack.names import (
     header_param,
     main_value,
     strip_controls,
+    unfold,
+    wire_str,
     wire_text,
 )
 from intake.unpack.repairs import (
@@ -45,6 +50,7 @@ from parsers.model import Problem
 Message = email.message.Message
 _MAX_MIME_NESTING = 40  # deeper multipart nesting is hostile; mail-parser refuses beyond its own bound
 _ATTACHED = ("message/rfc822", "message/global")
+T = TypeVar("T")
 _IMAGE_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/bmp": "bmp", "image/tiff": "tif"}
 
 
@@ -96,20 +102,23 @@ def _split(raw: bytes, problems: list[Problem]) -> tuple[Message, list[str]]:
 def _unpack(raw: bytes, limits: Limits) -> Unpacked:
     problems: list[Problem] = []
     msg, defects = _split(raw, problems)
-    headers = [(name, decode_header(value)) for name, value in msg.raw_items()]
+    headers = _headers(msg, defects)
     known = {n.lower() for n, _ in headers} & {"from", "to", "subject", "date", "message-id", "received"}
     if not raw.strip() or not known:
         problems.append(Problem("message.malformed", "没有可识别的邮件信头，不是一封完整的邮件"))
-    from_name, from_addr = _from(msg)
+    # each header on its own: one that cannot be read is empty, never the whole message
+    no_sender: tuple[str | None, str | None] = (None, None)
+    from_name, from_addr = _header(defects, "From", lambda: _from(msg), no_sender)
     body_parts: list[tuple[str, str]] = []
     unpacked = Unpacked(
-        message_id=_first(msg, "Message-ID"),
+        message_id=_header(defects, "Message-ID", lambda: _first(msg, "Message-ID"), None),
         from_addr=from_addr,
         from_name=from_name,
-        to_addrs=_addresses(msg, "To") + _addresses(msg, "Cc"),
-        subject=_decoded(msg, "Subject"),
-        date=parse_date(_first(msg, "Date")),
-        received=received_date([wire_text(v) for v in raw_headers(msg, "Received")]),
+        to_addrs=_header(defects, "To/Cc", lambda: _recipients(msg), []),
+        subject=_header(defects, "Subject", lambda: _decoded(msg, "Subject"), None),
+        date=_header(defects, "Date", lambda: parse_date(_first(msg, "Date")), None),
+        received=_header(defects, "Received",
+                         lambda: received_date([wire_text(v) for v in raw_headers(msg, "Received")]), None),
         headers=headers,
         body_text="",
         defects=defects,
@@ -238,22 +247,48 @@ def _first(msg: Message, name: str) -> str | None:
     return text or None
 
 
+def _header(defects: list[str], name: str, read: Callable[[], T], empty: T) -> T:
+    """One header read on its own: when it cannot be read, it alone is empty (and noted)."""
+    try:
+        return read()
+    except Exception as e:  # noqa: BLE001 - hostile header values: lose that header, keep the message
+        defects.append(f"{name}: 无法解析（{type(e).__name__}），按空处理")
+        return empty
+
+
+def _headers(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, value in msg.raw_items():
+        out.append((name, _header(defects, name, lambda: decode_header(value), "")))  # noqa: B023 - called at once
+    return out
+
+
 def _from(msg: Message) -> tuple[str | None, str | None]:
     value = raw_header(msg, "From")
     if value is None:
         return None, None
-    pairs = [(n, a) for n, a in getaddresses([wire_text(value)]) if a]
+    text = unfold(wire_str(value))
+    pairs = addresses(text, limit=1)
     if not pairs:
-        m = re.search(r"[\w.+-]+@[\w.-]+", wire_text(value))
+        m = re.search(r"[\w.+-]+@[\w.-]+", wire_text(value)[:4096])
         return None, (m.group(0).lower() if m else None)
     raw_name, addr = pairs[0]
     name = strip_controls(decode_words(raw_name)).strip().strip('"').strip() or None
     return name, wire_text(addr).strip().lower()
 
 
-def _addresses(msg: Message, header: str) -> list[str]:
-    values = [wire_text(v) for v in raw_headers(msg, header)]
-    return [a.strip().lower() for _, a in getaddresses(values) if a and "@" in a]
+def _recipients(msg: Message) -> list[str]:
+    """To: and Cc: addresses, at most :data:`MAX_ADDRESSES` in all."""
+    found: list[str] = []
+    for header in ("To", "Cc"):
+        for value in raw_headers(msg, header):
+            for _name, addr in addresses(unfold(wire_str(value)), MAX_ADDRESSES - len(found)):
+                addr = wire_text(addr).strip().lower()  # raw 8-bit bytes decoded like any header text
+                if "@" in addr:
+                    found.append(addr)
+            if len(found) >= MAX_ADDRESSES:
+                return found
+    return found
 
 
 def _subject_name(node: Message) -> str:

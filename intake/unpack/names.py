@@ -17,6 +17,7 @@ import binascii
 import codecs
 import re
 import unicodedata
+from email.utils import getaddresses
 from urllib.parse import unquote_to_bytes
 
 # Labels Chinese clients put on GBK text; gb18030 decodes all of them (superset).
@@ -404,3 +405,85 @@ def clean_member_path(name: str) -> tuple[str, bool]:
     unsafe = bool(drive) or "\\" in original or text.startswith("/") or ".." in raw_segments
     return "/".join(segments), unsafe
 
+
+#: Bounds of one address header: a real To:/Cc: names a few dozen people. A header of thousands of
+#: addresses, or of comments/groups nested thousands deep, made ``getaddresses`` recurse past the
+#: interpreter's limit and lost the whole message; now only what lies beyond these bounds is lost.
+MAX_ADDRESSES = 500
+MAX_ADDRESS_HEADER_CHARS = 256 * 1024
+_MAX_ITEM_CHARS = 2000  # one mailbox: a 320-character address and a long display name fit easily
+
+
+def address_items(value: str, limit: int = MAX_ADDRESSES) -> list[str]:
+    """The mailboxes of an address header, split at the commas outside quotes, comments and angle
+    brackets, in one linear pass (no recursion). Comments nested inside comments are dropped (they
+    carry no address), group names and their ``;`` stay with the first/last member (``getaddresses``
+    reads ``g: a@b`` and ``c@d;``). At most ``limit`` items, each at most 2,000 characters long."""
+    items: list[str] = []
+    buf: list[str] = []
+    quoted = escaped = angle = False
+    depth = 0
+
+    def end_item() -> None:
+        item = "".join(buf).strip()
+        buf.clear()
+        if item and len(item) <= _MAX_ITEM_CHARS:
+            items.append(item)
+
+    for ch in value[:MAX_ADDRESS_HEADER_CHARS]:
+        if len(items) >= limit:
+            break
+        if escaped:
+            escaped = False
+            if depth <= 1:
+                buf.append(ch)
+            continue
+        if ch == "\\" and (quoted or depth):
+            escaped = True
+            if depth <= 1:
+                buf.append(ch)
+            continue
+        if quoted:
+            quoted = ch != '"'
+            buf.append(ch)
+            continue
+        if ch == "(":
+            depth += 1
+            if depth == 1:
+                buf.append(ch)
+            continue
+        if depth:
+            if ch == ")":
+                depth -= 1
+                if depth == 0:
+                    buf.append(ch)
+            elif depth == 1:
+                buf.append(ch)
+            continue
+        if ch == '"':
+            quoted = True
+        elif ch == "<":
+            angle = True
+        elif ch == ">":
+            angle = False
+        elif ch == "," and not angle:
+            end_item()
+            continue
+        if len(buf) <= _MAX_ITEM_CHARS:
+            buf.append(ch)
+    if len(items) < limit:
+        end_item()
+    return items[:limit]
+
+
+def addresses(value: str, limit: int = MAX_ADDRESSES) -> list[tuple[str, str]]:
+    """(display name as on the wire, address) of each mailbox with an address, bounded (see
+    :func:`address_items`); a mailbox the stdlib cannot read is skipped, not the header."""
+    out: list[tuple[str, str]] = []
+    for item in address_items(value, limit):
+        try:
+            pairs = getaddresses([item])
+        except Exception:  # noqa: BLE001 - one unreadable mailbox is that mailbox alone
+            continue
+        out += [(n, a) for n, a in pairs if a]
+    return out[:limit]

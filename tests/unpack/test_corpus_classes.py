@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
+from datetime import datetime
 
 import pytest
 
@@ -21,6 +22,7 @@ from intake.unpack.names import decode_bytes, decode_header, header_param
 from intake.workers import _read_job
 from parsers.read_file import read_file
 from rules import load_campaign
+from tests.fixtures.mail import CST
 
 CRLF = b"\r\n"
 PDF = b"%PDF-1.4\n% test\n"
@@ -162,6 +164,36 @@ def test_multipart_the_lenient_parse_cannot_split_goes_to_the_strict_parse() -> 
     u = unpack_message(raw)
     assert [p.filename for p in u.parts] == ["附件1 申报表.pdf", "附件5 评审汇总表.pdf"]
     assert any("严格解析" in d for d in u.defects)
+
+
+# 3. One pathological header loses the whole message -------------------------------------------------
+
+@pytest.mark.parametrize("to", [
+    # 5,000 recipients written as unterminated groups (a bulk mailer): getaddresses recursed per group
+    b"To: " + b",\r\n ".join(b"list%d: u%d@example.cn" % (i, i) for i in range(5000)),
+    # comments nested thousands deep
+    b"To: " + b"(" * 3000 + b"x" + b")" * 3000 + b" qc@caq.org.cn",
+    # groups nested thousands deep
+    b"To: " + b"g:" * 3000 + b"qc@caq.org.cn" + b";" * 3000,
+])
+def test_pathological_to_header_keeps_the_rest_of_the_message(to: bytes) -> None:
+    raw = _message(_envelope([b'Content-Type: multipart/mixed; boundary="b2"'], to=to),
+                   _multipart(b"b2", [_attachment("附件1 申报表.pdf", PDF)]))
+    u = unpack_message(raw)
+    assert u.message_id == "<corpus-1@example-zhixie.cn>"
+    assert (u.from_name, u.from_addr) == ("张三", "zhangsan@example-zhixie.cn")
+    assert u.subject == "申报材料"
+    assert u.date == datetime(2020, 9, 14, 10, 31, tzinfo=CST)
+    assert [p.filename for p in u.parts] == ["附件1 申报表.pdf"]
+    assert [p.rule for p in u.problems] == []
+    assert len(u.to_addrs) <= 500
+
+
+def test_many_plain_addresses_are_read_up_to_the_cap() -> None:
+    to = b"To: " + b", ".join(b'"User %d" <u%d@example.cn>' % (i, i) for i in range(5000))
+    u = unpack_message(_message(_envelope(to=to), b"hello"))
+    assert u.to_addrs[:2] == ["u0@example.cn", "u1@example.cn"] and len(u.to_addrs) == 500
+    assert u.subject == "申报材料"
 
 
 # 4. Latin text turned into Chinese ---------------------------------------------------------------
