@@ -5,13 +5,20 @@ copy), ``<form>.<copy>.missing`` for a per-group form with several copies (appli
 A missing form has ``form`` set and ``document`` null, as the contract says. Evidence is only
 recommended: one warning per submission when none arrived at all (evidence files rarely say which
 group they belong to, so a per-group warning would mostly guess).
+
+A broken file (corrupt, encrypted, empty: :func:`rules.copies.is_broken`) is never a copy of a
+per-group form: it cannot say which group it is for, and counted it would fill some group's slot and
+hide which group still lacks a usable Word (or PDF) copy; its own ``document.unreadable`` error
+names the file, and ``<form>.<copy>.missing`` names the group. A broken file of a per-submission
+form (``统计表.xlsx`` that will not open) still answers "did it arrive": the receipt says the
+attached 统计表 is damaged, not that no 统计表 arrived.
 """
 
 from __future__ import annotations
 
 from parsers.result import DocumentResult
 from rules.campaign import Campaign
-from rules.copies import copy_of
+from rules.copies import received_as
 from rules.findings import Finding
 from rules.groups import Group, assign, groups_of
 
@@ -50,7 +57,7 @@ def check_presence(campaign: Campaign, documents: list[DocumentResult]) -> list[
             groups = groups_of(documents)
         wanted: list[str | None] = [*spec.copies] or [None]  # None: any copy
         for copy in wanted:
-            docs = [d for d in present if copy is None or copy_of(d) == copy]
+            docs = [d for d in present if received_as(d, copy)]
             rule_id = missing_id(form, spec.copies, copy)
             values = {**names, "copy_name": campaign.copy_names.get(copy or "", "")}
             lacking: list[Group | None]

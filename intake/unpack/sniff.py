@@ -17,7 +17,8 @@ from parsers.model import Problem
 from parsers.readers import ole
 
 _EXT_FORMAT = {
-    "docx": "docx", "docm": "docx", "doc": "doc", "dot": "doc", "xlsx": "xlsx", "xlsm": "xlsx", "xls": "xls",
+    "docx": "docx", "docm": "docx", "dotx": "docx", "dotm": "docx", "doc": "doc", "dot": "doc",
+    "xlsx": "xlsx", "xlsm": "xlsx", "xltx": "xlsx", "xltm": "xlsx", "xls": "xls", "xlt": "xls",
     "pdf": "pdf", "wps": "wps", "et": "et", "zip": "zip", "rar": "rar", "7z": "7z", "eml": "eml",
     "txt": "txt", "csv": "txt", "png": "image", "jpg": "image", "jpeg": "image", "gif": "image",
     "bmp": "image", "tif": "image", "tiff": "image", "webp": "image",
@@ -27,6 +28,22 @@ _MAIL_HEADERS = {"from", "to", "cc", "subject", "date", "received", "message-id"
                  "return-path", "content-type", "reply-to", "x-mailer", "delivered-to"}
 _TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # Outlook's "rich text" wrapper (winmail.dat, application/ms-tnef)
 _OFFICE_TEXT_EXT = {"doc": "doc", "xls": "xls", "wps": "wps", "et": "et"}  # HTML/RTF/XML saved by Office
+#: Names that promise an Office document: when the bytes are a zip or an OOXML package, the OOXML
+#: format the name stands for (WPS Office writes OOXML into .wps/.et; a password-protected one is OLE)
+_OOXML_EXT = {ext: ("xlsx" if fmt in ("xls", "xlsx", "et") else "docx")
+              for ext, fmt in _EXT_FORMAT.items() if fmt in ("doc", "docx", "wps", "xls", "xlsx", "et")}
+#: OpenDocument ``mimetype`` → our format (.odt/.ods are zips, never archives to expand)
+_ODF_TYPES = {"application/vnd.oasis.opendocument.text": "odt",
+              "application/vnd.oasis.opendocument.text-template": "odt",
+              "application/vnd.oasis.opendocument.spreadsheet": "ods",
+              "application/vnd.oasis.opendocument.spreadsheet-template": "ods"}
+_ODF_MANIFEST_ROOT = re.compile(
+    rb"""<manifest:file-entry\b(?=[^>]*\bmanifest:full-path=["']/["'])[^>]*\bmanifest:media-type=["']([^"']+)["']""")
+# main-part content types (lower case) of the packages the docx / xlsx readers open
+_WORD_MAIN = (b"wordprocessingml.document.main", b"wordprocessingml.template.main",
+              b"ms-word.document.macroenabled.main", b"ms-word.template.macroenabledtemplate.main")
+_SHEET_MAIN = (b"spreadsheetml.sheet.main", b"spreadsheetml.template.main",
+               b"ms-excel.sheet.macroenabled.main", b"ms-excel.template.macroenabled.main")
 
 
 @dataclass
@@ -42,7 +59,7 @@ def extension(filename: str) -> str:
 
 
 def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
-    """The contract format of ``data`` (docx doc xlsx xls pdf wps et zip rar 7z eml txt image other)."""
+    """The contract format of ``data`` (docx doc xlsx xls pdf wps et zip rar 7z eml txt image odt ods other)."""
     ext = extension(filename)
     head = data[:1024]
     if not data:
@@ -50,9 +67,9 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
     if data.startswith(b"%PDF-"):
         return Sniffed("pdf")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        kind = _zip_kind(data)
-        if kind == "zip" and _EXT_FORMAT.get(ext) in ("docx", "xlsx") and not _zip_opens(data):
-            return Sniffed(_EXT_FORMAT[ext])  # a cut-off .docx/.xlsx: the reader reports it as damaged
+        kind = _zip_kind(data, ext)
+        if kind == "zip" and ext in _OOXML_EXT and not _zip_opens(data):
+            return Sniffed(_OOXML_EXT[ext])  # a cut-off .docx/.xlsx: the reader reports it as damaged
         return Sniffed(kind)
     if data.startswith(_TNEF_MAGIC):
         return Sniffed("other", [Problem("document.tnef", "Outlook TNEF（winmail.dat）：附件被封装在其中，无法读取")])
@@ -87,44 +104,94 @@ def _zip_opens(data: bytes) -> bool:
     return True
 
 
-def _zip_kind(data: bytes) -> str:
-    """docx / xlsx for OOXML (also inside .wps/.et from WPS Office), else zip."""
+def _zip_kind(data: bytes, ext: str = "") -> str:
+    """docx / xlsx for OOXML (also inside .wps/.et from WPS Office), odt / ods for OpenDocument, else zip.
+
+    A zip whose name promises an Office document (``统计表.xlsx``) and that is an empty zip, or an
+    OOXML package without its main document (only ``[Content_Types].xml`` and a theme), is that
+    document, damaged: the reader reports it as ``document.unreadable``. Listed as an archive it
+    would vanish (no members, no finding) and the receipt would say the form never arrived. A real
+    archive that was merely named .docx (members like ``Word/附件1.docx``) is still a zip.
+    """
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        z = zipfile.ZipFile(io.BytesIO(data))
+        names = z.namelist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return "zip"
     lower = [n.lower() for n in names]
+    if (odf := _odf_kind(z, names, lower)) is not None:
+        return odf
     if "word/document.xml" in lower:  # not just any "word/" folder: users zip folders named Word too
         return "docx"
     if "xl/workbook.xml" in lower:
         return "xlsx"
     if "[content_types].xml" in lower:
         try:
-            types = zipfile.ZipFile(io.BytesIO(data)).read(names[lower.index("[content_types].xml")])[:65536]
+            types = z.read(names[lower.index("[content_types].xml")])[:65536].lower()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
             return "zip"
-        if b"wordprocessingml" in types:
+        if any(t in types for t in _WORD_MAIN):
             return "docx"
+        if any(t in types for t in _SHEET_MAIN):
+            return "xlsx"
+        if b".main" in types:  # (a pptx may embed a docx: its main part decides, not any Word type)
+            return "other"  # pptx, xlsb, ...: OOXML whose main document we do not read
+        if b"wordprocessingml" in types:
+            return "docx"  # Word parts (styles, settings) without their document
         if b"spreadsheetml" in types:
             return "xlsx"
-        return "other"  # pptx, xps, ...: OOXML we do not read
+        return _ooxml_without_main(lower, ext)  # a package that lost its document
+    if not names or any(n == "_rels/.rels" or n.startswith("docprops/") for n in lower):
+        return _OOXML_EXT.get(ext, "zip")  # an empty zip, or OOXML parts without their manifest
     return "zip"
+
+
+def _ooxml_without_main(lower: list[str], ext: str) -> str:
+    """An OOXML package declaring no main document: the document the name (or the folders) says."""
+    if ext in _OOXML_EXT:
+        return _OOXML_EXT[ext]
+    if any(n.startswith("word/") for n in lower):
+        return "docx"
+    if any(n.startswith("xl/") for n in lower):
+        return "xlsx"
+    return "other"
+
+
+def _odf_kind(z: zipfile.ZipFile, names: list[str], lower: list[str]) -> str | None:
+    """odt / ods / other for an OpenDocument package (its ``mimetype`` member, else its manifest's
+    root entry), None for any other zip."""
+    try:
+        if "mimetype" in lower:
+            media = z.read(names[lower.index("mimetype")])[:100].strip().decode("ascii", "replace")
+        elif "meta-inf/manifest.xml" in lower:
+            m = _ODF_MANIFEST_ROOT.search(z.read(names[lower.index("meta-inf/manifest.xml")])[:65536])
+            if m is None:
+                return None
+            media = m[1].decode("ascii", "replace")
+        else:
+            return None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return None
+    if not media.startswith("application/vnd.oasis.opendocument."):
+        return None  # an EPUB (application/epub+zip) or any zip that happens to hold a "mimetype" file
+    return _ODF_TYPES.get(media, "other")
 
 
 def _ole_kind(data: bytes, ext: str) -> Sniffed:
     info = ole.inspect(data)
+    legacy = _EXT_FORMAT.get(ext, "other")
+    legacy = legacy if legacy in ("doc", "xls", "wps", "et") else "other"
     if info is None:
-        return Sniffed(_EXT_FORMAT.get(ext, "other") if ext in ("doc", "xls", "wps", "et") else "other")
+        return Sniffed(legacy)
     if info.kind == "encrypted_ooxml":
-        ooxml = {"doc": "docx", "docx": "docx", "wps": "docx", "xls": "xlsx", "xlsx": "xlsx", "et": "xlsx"}
-        return Sniffed(ooxml.get(ext, "other"), [Problem("document.encrypted", "加密的 Office 文档（需要密码才能打开）")])
+        return Sniffed(_OOXML_EXT.get(ext, "other"), [Problem("document.encrypted", "加密的 Office 文档（需要密码才能打开）")])
     if info.kind == "excel":
         fmt = "et" if ext == "et" else "xls"
         return Sniffed(fmt, [Problem("document.encrypted", "加密的 Excel 文档")] if info.encrypted else [])
     if info.kind == "word":
         fmt = "wps" if ext == "wps" else "doc"
         return Sniffed(fmt, [Problem("document.encrypted", "加密的 Word 文档")] if info.encrypted else [])
-    return Sniffed(ext if ext in ("doc", "xls", "wps", "et") else "other")  # damaged, Works .wps, .ppt, .msg ...
+    return Sniffed(legacy)  # damaged, Works .wps, .ppt, .msg ...
 
 
 def _is_bmp(data: bytes) -> bool:
