@@ -17,12 +17,15 @@ import pytest
 
 from intake.config import Config
 from intake.run.daemon import Daemon
+from tests.fixtures.mail import build_message
 
 ROOT = Path(__file__).resolve().parents[2]
 CST = ZoneInfo("Asia/Shanghai")
 # 01 江苏 complete, 02 浙江 incomplete (a 申报表 PDF missing), 03 山东 late; 四川, 广东 and 电力 (two
-# addresses) have sent nothing. The 2020 deadline is 2020-09-15 (inclusive): reminders on 09-12 and 09-14.
+# addresses) have sent nothing; a sender not on the roster makes an incomplete unit of its own (未登记).
+# The 2020 deadline is 2020-09-15 (inclusive): reminders on 09-12 and 09-14.
 MESSAGES = ("01-jiangsu-complete.eml", "02-zhejiang-incomplete.eml", "03-shandong-late.eml")
+STRANGER = "someone@example-unknown.cn"
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -48,9 +51,11 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     inbox.mkdir()
     for name in MESSAGES:
         shutil.copy(ROOT / "examples" / "inbox" / name, inbox / name)
+    (inbox / "04-stranger.eml").write_bytes(build_message(
+        [("说明.txt", "我会材料随后补交。".encode())], from_addr=STRANGER, from_name="某某协会", message_id="<stranger@x>"))
     daemon = Daemon(make_cfg(base, inbox))
     try:
-        assert daemon.run_pass().processed == len(MESSAGES)
+        assert daemon.run_pass().processed == len(MESSAGES) + 1
     finally:
         daemon.close()
     shutil.rmtree(base / "var" / "outbox")  # the receipts: each test starts with an empty outbox folder

@@ -17,10 +17,11 @@ from intake.config import Config
 from intake.record.roster import load_roster
 from intake.run.scheduler import build_scheduler
 from intake.staff.remind import due_day, queue_reminders, remind_command
+from intake.staff.units import units_data
 from intake.store.migrations import open_ledger
 from intake.store.rows import OutboxRow, ReminderRow
 from rules import load_campaign
-from tests.staff.conftest import at, outbox_files
+from tests.staff.conftest import ROOT, STRANGER, at, outbox_files
 
 ALL_FORMS = ("申报表", "成果报告", "证实性材料", "工作总结", "统计表", "推荐表", "评审汇总表")
 REMINDED = {"浙江省质量协会", "四川省质量协会", "广东省质量协会", "电力行业质量协会"}  # not 江苏 (complete), 山东 (late)
@@ -91,6 +92,15 @@ def test_one_reminder_to_each_unfinished_roster_unit_naming_what_is_missing(cfg,
     assert "尚未收到贵单位报送的材料" in text
     assert all(f"  · {name}" in text for name in ALL_FORMS)
     assert "江苏" not in "".join(body(m) for m in mails.values())
+    engine = open_ledger(cfg)
+    try:
+        with Session(engine) as s:
+            units = units_data(s, load_campaign(None), load_roster(cfg.roster_path))["units"]
+    finally:
+        engine.dispose()
+    stranger = next(u for u in units if STRANGER in u["addresses"])
+    assert stranger["status"] == "incomplete" and not stranger["on_roster"]  # incomplete, but not on the roster
+    assert all(STRANGER not in str(m["To"]) for m in mails.values())
 
     rows = reminders(cfg)
     assert {r.unit for r in rows} == REMINDED and {r.day for r in rows} == {date(2020, 9, 12)}
@@ -121,7 +131,7 @@ def test_at_most_one_per_unit_per_day_across_restarts_and_the_command(cfg, daemo
             kinds = [o.kind for o in s.exec(select(OutboxRow)).all()]
     finally:
         engine.dispose()
-    assert kinds.count("reminder") == 8 and kinds.count("receipt") == 3  # receipts untouched, one per message
+    assert kinds.count("reminder") == 8 and kinds.count("receipt") == 4  # receipts untouched, one per message
 
 
 def test_two_processes_racing_still_queue_one(cfg):
@@ -190,7 +200,7 @@ def test_dry_run_lists_who_and_prints_the_text_without_queueing(cfg):
         assert f"  {unit}（" in text
     assert "  浙江省质量协会（材料不全）→ qc21@sina.com：尚缺 申报表、统计表；需补交或更正 1 项" in text
     assert "  电力行业质量协会（未报送）→ dlqa@example-power.cn, dlqa2@example-power.cn" in text
-    assert "江苏省质量协会" not in text and "山东省质量管理协会" not in text
+    assert "江苏省质量协会" not in text and "山东省质量管理协会" not in text and STRANGER not in text
     assert "---- 浙江省质量协会 → 浙江省质量协会 <qc21@sina.com>" in text
     assert "主题：提醒：贵单位的2020年度全国优秀质量管理小组推荐申报材料尚不齐全" in text
     assert "尚缺的材料：\n  · 申报表\n  · 统计表" in text
@@ -228,3 +238,20 @@ def json_free_toml(cfg: Config) -> str:
     return (f'[storage]\ndata_dir = "var"\n[source.folder]\npath = {json.dumps(cfg.source.folder.path)}\n'
             f'[roster]\nfile = {json.dumps(cfg.roster.file)}\n[reminders]\nenabled = true\n'
             f'[reply]\nfrom_addr = "qc-intake@example.org"\n')
+
+
+def test_the_command_queues_todays_reminders_once(tmp_path):
+    """`intake remind` for real, today, under a campaign whose deadline is still ahead (the 2099 demo rules)."""
+    (tmp_path / "inbox").mkdir()
+    conf = tmp_path / "c.toml"
+    conf.write_text(f'[campaign]\nrules = {json.dumps(str(ROOT / "rules" / "examples" / "caq-2099-demo.toml"))}\n'
+                    f'[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n'
+                    f'[roster]\nfile = {json.dumps(str(ROOT / "examples" / "roster.csv"))}\n', encoding="utf-8")
+    runner = CliRunner()
+    first = runner.invoke(app, ["remind", "-c", str(conf)])
+    assert first.exit_code == 0, first.output
+    assert "已排队 6 封：" in first.output and "不是提醒日" in first.output.splitlines()[0]  # staff may send any day
+    second = runner.invoke(app, ["remind", "-c", str(conf)])
+    assert second.exit_code == 0 and "已排队 0 封。" in second.output and second.output.count("已提醒（queued）") == 6
+    assert runner.invoke(app, ["run", "--once", "-c", str(conf)]).exit_code == 0  # the daemon's sender delivers them
+    assert len(list((tmp_path / "var" / "outbox").glob("reminder-*.eml"))) == 6
