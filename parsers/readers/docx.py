@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import re
 import zipfile
 
 import docx
@@ -40,10 +41,49 @@ VAL = _q(W, "val")
 _numbering: contextvars.ContextVar[numbering.Numbering | None] = contextvars.ContextVar("numbering", default=None)
 
 
-def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
-    """Read a .docx; a broken package gives document.unreadable."""
+#: Main-part content types of the Word packages python-docx refuses ("not a Word file"): templates
+#: and macro-enabled files hold the same WordprocessingML body as a .docx, only the part's declared
+#: type differs (the macros live in a separate vbaProject.bin, never run here).
+_OTHER_MAIN_TYPES = frozenset({
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",  # .dotx
+    "application/vnd.ms-word.document.macroenabled.main+xml",  # .docm
+    "application/vnd.ms-word.template.macroenabledtemplate.main+xml",  # .dotm
+})
+DOCUMENT_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_CONTENT_TYPE = re.compile(rb"""(ContentType\s*=\s*)(["'])([^"']*)\2""")
+
+
+def as_document_package(data: bytes) -> bytes:
+    """The package with a template/macro main part declared as a document's, so python-docx opens
+    .dotx/.docm/.dotm like .docx (openpyxl already opens .xltx/.xlsm/.xltm). Only
+    ``[Content_Types].xml`` changes, in memory; any other package is returned as it is."""
     try:
-        package = docx.Document(io.BytesIO(data))
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            name = next((n for n in z.namelist() if n.lower() == "[content_types].xml"), None)
+            if name is None:
+                return data
+            types = z.read(name)
+
+            def retype(m: re.Match[bytes]) -> bytes:
+                declared = m[3].decode("ascii", "replace").strip().lower()
+                return m[1] + m[2] + DOCUMENT_MAIN.encode() + m[2] if declared in _OTHER_MAIN_TYPES else m[0]
+
+            fixed = _CONTENT_TYPE.sub(retype, types)
+            if fixed == types:
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as w:
+                for info in z.infolist():
+                    w.writestr(info, fixed if info.filename == name else z.read(info))
+            return out.getvalue()
+    except Exception:  # noqa: BLE001 - a damaged package: python-docx will say what is wrong with it
+        return data
+
+
+def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
+    """Read a .docx (also .dotx/.docm/.dotm); a broken package gives document.unreadable."""
+    try:
+        package = docx.Document(io.BytesIO(as_document_package(data)))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
         return Document(problems=[Problem("document.unreadable", f"docx: {type(e).__name__}: {e}")],
                         text_trusted=False)
