@@ -75,6 +75,9 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
         return Sniffed("other", [Problem("document.tnef", "Outlook TNEF（winmail.dat）：附件被封装在其中，无法读取")])
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _ole_kind(data, ext)
+    if ole.is_bare_word(data):  # Word 2.0: no OLE container; LibreOffice converts it like any .doc
+        fmt = "wps" if ext == "wps" else "doc"
+        return Sniffed(fmt, [Problem("document.encrypted", "加密的 Word 文档")] if ole.bare_word_encrypted(data) else [])
     if data.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
         return Sniffed("rar")
     if data.startswith(b"7z\xbc\xaf\x27\x1c"):

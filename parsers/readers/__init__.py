@@ -56,9 +56,11 @@ def _failed(rule: str, detail: str) -> Document:
 
 
 def _looks_convertible(data: bytes) -> bool:
-    """Legacy files LibreOffice should see: OLE, RTF, or HTML/XML saved with a .doc/.xls name."""
+    """Legacy files LibreOffice should see: OLE (Word 97–2003, Word 6.0/95, Excel, WPS), Word 2.0
+    (no OLE container), RTF, or HTML/XML saved with a .doc/.xls name."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return ole.is_ole(data) or head.startswith((b"{\\rtf", b"<")) or b"<html" in head
+    return (ole.is_ole(data) or ole.is_bare_word(data) or head.startswith((b"{\\rtf", b"<"))
+            or b"<html" in head)
 
 
 def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:

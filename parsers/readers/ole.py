@@ -11,6 +11,13 @@ parses the container; the encryption flags on top of it are the formats' own:
 
 Only streams at the root decide the kind: a workbook with an embedded Word object carries a
 ``WordDocument`` stream deep in its ``ObjectPool``/``MBD…`` storages, and is still a workbook.
+Word 6.0/95 files are compound files like Word 97's (a root ``WordDocument`` stream, wIdent 0xA5DC,
+nFib 0x65–0x69, no ``1Table``); the converter reads them all.
+
+Older Word binaries are no compound file at all: Word for Windows 2.0 starts the file with its FIB
+(wIdent 0xA5DB, nFib 0x2D), and so does a bare Word 6 document stream (0xA5DC, 0x65). Those two
+pairs are exactly what LibreOffice's "Microsoft WinWord 1/2/5" filter detects and reads
+(:func:`is_bare_word`); their FIB keeps ``fEncrypted`` in the same flags word as Word 97.
 """
 
 from __future__ import annotations
@@ -32,6 +39,19 @@ class OleInfo:
 
 def is_ole(data: bytes) -> bool:
     return data[:8] == OLE_MAGIC
+
+
+#: (wIdent, nFib) of the Word binaries that are not compound files (see the module docstring)
+BARE_WORD_FIBS = frozenset({(0xA5DB, 0x2D), (0xA5DC, 0x65)})
+
+
+def is_bare_word(data: bytes) -> bool:
+    """A Word 2.0 file (or a Word 6 document stream) without an OLE container."""
+    return len(data) >= 32 and struct.unpack_from("<HH", data) in BARE_WORD_FIBS
+
+
+def bare_word_encrypted(data: bytes) -> bool:
+    return is_bare_word(data) and _word_encrypted(data[:16])
 
 
 def is_zip(data: bytes) -> bool:

@@ -118,3 +118,17 @@ def biff8_workbook(sheet: str, cells: dict[tuple[int, int], str]) -> bytes:
     for (r, c), text in sorted(cells.items()):
         body += _record(0x0204, struct.pack("<HHH", r, c, 0x0F) + _biff_text(text, 2))
     return bof_globals + codepage + boundsheet(offset) + eof + body + eof
+
+
+def word_fib_file(w_ident: int, n_fib: int, text: bytes, encrypted: bool = False, lid: int = 0x0409) -> bytes:
+    """A non-complex Word 2.0 / 6.0 / 95 document: the FIB (wIdent, nFib, nProduct, lid, pnNext, flags;
+    fcMin/fcMac/cbMac at 0x18, ccpText at 0x34), then the text itself from fcMin (8-bit, paragraphs
+    ended by CR). Word 2.0 writes this as the whole file; Word 6/95 as the ``WordDocument`` stream
+    of a compound file (see :func:`make_cfb`)."""
+    fc_min = 0x180
+    fib = bytearray(struct.pack("<HHHHHH", w_ident, n_fib, 0x0019 if n_fib < 0x65 else 0x00C0, lid, 0,
+                                0x0100 if encrypted else 0))
+    fib += b"\0" * (fc_min - len(fib))
+    struct.pack_into("<III", fib, 0x18, fc_min, fc_min + len(text), fc_min + len(text) + 512)
+    struct.pack_into("<I", fib, 0x34, len(text))
+    return bytes(fib) + text + b"\0" * 512
