@@ -75,6 +75,9 @@ def check(
         raise typer.Exit(2) from e
     if when is not None and when.tzinfo is None:
         when = when.replace(tzinfo=campaign.tz)
+    from intake.record.judges import configured_register
+
+    campaign.judges_register = configured_register(cfg)
     result = check_message(raw, campaign, when, cfg.limits.to_limits(), cfg.limits.read_timeout_seconds)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")

@@ -87,6 +87,9 @@ class Campaign:
     labels: dict[str, dict[str, str]]  # form -> field key -> Chinese label
     copy_names: dict[str, str]  # word -> Word版, pdf -> PDF版
     source: str = ""  # path of the rule file, for error messages
+    #: 证书编号 → 姓名 from the office's register (config export.judges_register), set by the daemon;
+    #: not part of the rule file (it changes during the campaign), None = no register
+    judges_register: dict[str, str] | None = None
 
     @property
     def form_names(self) -> dict[str, str]:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from intake.config import Config
 from intake.fetch import Incoming, Source, open_source
 from intake.record.ingest import ingest
+from intake.record.judges import configured_register
 from intake.record.process import Processor
 from intake.record.roster import load_roster
 from intake.run.lock import DaemonLock
@@ -56,6 +57,8 @@ class Daemon:
         self.cfg = cfg
         self.engine = engine or open_ledger(cfg)
         self.campaign = campaign if campaign is not None else load_campaign(cfg.rules_path)
+        if self.campaign.judges_register is None:
+            self.campaign.judges_register = configured_register(cfg)  # the 推荐表's certificate check
         self.store = Store(cfg.data_dir / "objects")
         self.source = source or open_source(cfg, self.engine)
         self.pool = pool or ReadingPool(cfg.workers.to_limits(cfg.limits.read_timeout_seconds))

@@ -29,13 +29,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, select
 
 from intake.config import Config
+from intake.record.judges import cert_key, configured_register
 from intake.record.roster import load_roster, norm_name
 from intake.staff.units import STATUS_ZH, UnitRecord, unit_records
 from intake.store.migrations import open_ledger_readonly
@@ -76,25 +77,7 @@ def load_export_data(cfg: Config) -> ExportData:
             records = unit_records(s, campaign, roster)
     finally:
         engine.dispose()
-    register = read_register(cfg.path(cfg.export.judges_register)) if cfg.export.judges_register else None
-    return ExportData(campaign, records, register)
-
-
-def read_register(path: Path) -> dict[str, str]:
-    """The office's register of judges' certificates: 证书编号 → 姓名 (header row found by its words)."""
-    wb = load_workbook(path, read_only=True, data_only=True)
-    rows = [["" if v is None else str(v).strip() for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
-    wb.close()
-    for i, row in enumerate(rows[:10]):
-        no = next((j for j, c in enumerate(row) if "编号" in c), None)
-        name = next((j for j, c in enumerate(row) if "姓名" in c), None)
-        if no is not None and name is not None:
-            return {_cert(r[no]): r[name] for r in rows[i + 1:] if len(r) > max(no, name) and r[no]}
-    raise ValueError(f"{path}: no header with 证书编号 and 姓名 in the first 10 rows")
-
-
-def _cert(text: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
+    return ExportData(campaign, records, configured_register(cfg))
 
 
 def _docs(record: UnitRecord, form: str) -> list[DocumentResult]:
@@ -186,10 +169,10 @@ def judge_rows(data: ExportData) -> tuple[list[list[Any]], list[bool]]:
             for j in rec.fields.get("judges") or []:
                 if isinstance(j, dict) and (j.get("name") or j.get("certificate_no")):
                     judges.append((r.entry["unit"], j))
-    counts = Counter(_cert(j.get("certificate_no")) for _, j in judges if j.get("certificate_no"))
+    counts = Counter(cert_key(j.get("certificate_no")) for _, j in judges if j.get("certificate_no"))
     rows, marks = [], []
     for i, (unit, j) in enumerate(judges, start=1):
-        cert = _cert(j.get("certificate_no"))
+        cert = cert_key(j.get("certificate_no"))
         notes = []
         if cert and counts[cert] > 1:
             notes.append("证书编号重复")

@@ -16,6 +16,7 @@ from rules.cross import (
     application_recommended,
     company_matches,
     group_name_matches,
+    judges_registered,
     review_covers_groups,
     review_entries_known,
 )
@@ -41,4 +42,5 @@ CHECKS: dict[str, CrossCheck] = {
     "application_in_recommendation": application_recommended,
     "review_covers_groups": review_covers_groups,
     "review_entries_known": review_entries_known,
+    "judges_registered": judges_registered,
 }
