@@ -66,6 +66,10 @@ class Job:
     result: DocumentResult
     read: bool = True  # False: the unpack stage refused the part; classify it by name only
     timeout: float = 60.0
+    named: bool = True  # False: the file name was made up by us (未命名附件N) and must not classify it
+    #: already converted by LibreOffice in the parent (one soffice run for all legacy files of a message):
+    #: the converted bytes are read as this format ("docx"/"xlsx"); the result keeps the original format
+    read_as: str | None = None
 
 
 @dataclass
@@ -83,10 +87,12 @@ def _init_worker(memory_bytes: int) -> None:
     logging.getLogger().setLevel(logging.CRITICAL)
 
 
-def _read_job(data: bytes, result: DocumentResult, read: bool, timeout: float) -> DocumentResult:
+def _read_job(data: bytes, result: DocumentResult, read: bool, timeout: float, named: bool = True,
+              read_as: str | None = None) -> DocumentResult:
     from parsers.read_file import read_file  # preloaded in the fork server; the parent never needs it
 
-    return read_file(data, result.filename, result.format, timeout=timeout, read=read, result=result)
+    return read_file(data, result.filename, result.format, timeout=timeout, read=read, result=result, named=named,
+                     read_as=read_as)
 
 
 class ReadingPool:
@@ -124,7 +130,8 @@ class ReadingPool:
         pending = []
         for job in jobs:
             p = _Pending(job)
-            p.future = pool.schedule(_read_job, args=(job.data, job.result, job.read, job.timeout),
+            p.future = pool.schedule(_read_job, args=(job.data, job.result, job.read, job.timeout, job.named,
+                                                      job.read_as),
                                      timeout=job.timeout + GRACE_SECONDS if job.timeout > 0 else None)
             pending.append(p)
         return [self._collect(p, deadline) for p in pending]

@@ -41,6 +41,7 @@ def read_file(
     read: bool = True,
     result: DocumentResult | None = None,
     named: bool = True,
+    read_as: str | None = None,
 ) -> DocumentResult:
     """Read, classify and extract one file; every failure is a Problem on the result, never raised.
 
@@ -51,13 +52,19 @@ def read_file(
     ``named=False``: ``filename`` is one the unpack stage made up (``未命名附件4``, which reads
     like the notice's 附件4); it is kept for display, but the file is classified by its content
     alone (else ``unknown``). The sender's own names are the only ones that count.
+
+    ``read_as``: ``data`` was already converted by LibreOffice (a legacy .doc/.wps/.et converted with
+    the other legacy files of its message in one run) and is read as that format; ``fmt`` stays the
+    file's own format for the contract and the rules.
     """
     res = result if result is not None else DocumentResult(filename=filename, container=None, format=fmt)
     if fmt in CONTAINERS:
         return res  # listed; its members follow as their own parts
     doc: Document | None = None
     if read:
-        doc = _guarded(res, "read", lambda: readers.read(data, fmt, filename, timeout=timeout))
+        doc = _guarded(res, "read", lambda: readers.read(data, read_as or fmt, filename, timeout=timeout))
+        if doc is not None and read_as is not None:
+            doc.meta["converted_from"] = fmt
         if doc is not None:
             res.problems.extend(doc.problems)
             res.text_trusted = doc.text_trusted

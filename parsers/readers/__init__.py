@@ -55,7 +55,7 @@ def _failed(rule: str, detail: str) -> Document:
     return Document(problems=[Problem(rule, detail)], text_trusted=False)
 
 
-def _looks_convertible(data: bytes) -> bool:
+def looks_convertible(data: bytes) -> bool:
     """Legacy files LibreOffice should see: OLE (Word 97–2003, Word 6.0/95, Excel, WPS), Word 2.0
     (no OLE container), RTF, or HTML/XML saved with a .doc/.xls name."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -71,7 +71,7 @@ def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
         return "docx", None
     if ole.is_zip(data) and fmt in _SHEET_LIKE:
         return "xlsx", None
-    if fmt in (_WORD_LIKE | {"et"}) and not _looks_convertible(data):
+    if fmt in (_WORD_LIKE | {"et"}) and not looks_convertible(data):
         return fmt, _failed("document.unreadable", f"{fmt}: not an OLE, RTF or HTML file")
     return fmt, None
 
@@ -81,7 +81,7 @@ def _xls(data: bytes, filename: str, timeout: float) -> Document:
     go to LibreOffice. A damaged real .xls (OLE) stays unreadable: LO would 'recover' an empty sheet."""
     doc = xls.read(data, filename, timeout)
     unreadable = any(p.rule == "document.unreadable" for p in doc.problems)
-    if unreadable and not ole.is_ole(data) and _looks_convertible(data) and office.soffice() is not None:
+    if unreadable and not ole.is_ole(data) and looks_convertible(data) and office.soffice() is not None:
         converted = office.read(data, filename, timeout, source="xls")
         if not any(p.rule == "document.unreadable" for p in converted.problems):
             return converted
