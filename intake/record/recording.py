@@ -67,7 +67,8 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
         # None: held as 待确认 (the receipt speaks for this mail only), or deferred by reprocess
         unit = update_unit(s, campaign, msg, roster, defer_units)
     if receipt and unpacked is not None:
-        queue_receipt(s, cfg, campaign, msg, unpacked, result, unit)
+        # a 新地址 sender learns about its own mail only, not about what others of the unit sent
+        queue_receipt(s, cfg, campaign, msg, unpacked, result, None if unit is not None and unit.new_address else unit)
 
 
 def own_addresses(cfg: Config) -> set[str]:

@@ -52,6 +52,10 @@ class UnitSummary:
     #: what the message just recorded brought, by file name: "new" (a form the unit did not have yet)
     #: or "replaced" (a newer copy of one it had); its other files count for nothing new
     contributed: dict[str, str] = field(default_factory=dict)
+    #: the message came from an address the unit (not on the roster) had not written from before
+    #: (新地址): it joins — colleagues do send part of a submission from a personal mailbox — but its
+    #: receipt reports only what it sent itself, never the material others sent
+    new_address: bool = False
 
 
 def _norm(text: str | None) -> str:
@@ -207,7 +211,8 @@ def update_unit(s: Session, campaign: Campaign, msg: MessageRow, roster: Roster 
     messages (latest copy wins, :func:`unit_state`). None when the message is held as 待确认, or when
     ``defer`` collects the unit keys to evaluate once at the end (``intake reprocess``: once per unit,
     not once per message). Uncommitted."""
-    key, claimed = attach(s, roster or Roster(), msg)
+    roster = roster or Roster()
+    key, claimed = attach(s, roster, msg)
     msg.unit_key, msg.claimed_unit = key, claimed
     s.add(msg)
     s.flush()
@@ -216,7 +221,12 @@ def update_unit(s: Session, campaign: Campaign, msg: MessageRow, roster: Roster 
     if defer is not None:
         defer.add(key)
         return None
-    return evaluate_unit(s, campaign, key, roster or Roster(), last_message_pk=msg.id)
+    known = s.get(UnitRow, key)
+    new_address = (roster.get(key) is None and known is not None and bool(known.addresses)
+                   and (msg.from_addr or "").lower() not in {a.lower() for a in known.addresses or []})
+    summary = evaluate_unit(s, campaign, key, roster, last_message_pk=msg.id)
+    summary.new_address = new_address
+    return summary
 
 
 def evaluate_unit(s: Session, campaign: Campaign, key: str, roster: Roster,

@@ -114,6 +114,10 @@ def _unit_record(campaign: Campaign, name: str, roster_unit: RosterUnit | None, 
         "missing": missing_forms(missing_from),
         "findings": [{k: f.get(k) for k in ("rule", "severity", "form", "document", "field", "message")}
                      | ({"audience": f["audience"]} if f.get("audience") else {}) for f in findings],
+        # additions to the contract: for a unit not on the roster, the addresses that joined after the first
+        # one (新地址: staff check they really belong to the unit); mail naming a roster unit from an
+        # address it does not list (待确认)
+        "new_addresses": (list((unit.addresses or [])[1:]) if unit is not None and roster_unit is None else []),
         # additions to the contract: mail naming this unit from an address it does not list (待确认)
         "unconfirmed_messages": [{"id": m.id, "from": m.from_addr, "subject": m.subject} for m in claims],
     }, current)
@@ -172,7 +176,7 @@ def units_view(cfg: Config, as_json: bool = False) -> None:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     t = Table(title=f"推荐单位（{len(data['units'])} 个，截止 {data['campaign']['deadline']}）")
-    for name in ("推荐单位", "类型", "状态", "小组", "错误/提示", "最近来信", "待确认"):
+    for name in ("推荐单位", "类型", "状态", "小组", "错误/提示", "最近来信", "待核实"):
         t.add_column(name, overflow="fold")
     for u in data["units"]:
         errors = sum(1 for f in u["findings"] if f["severity"] == "error")
@@ -180,7 +184,8 @@ def units_view(cfg: Config, as_json: bool = False) -> None:
         status = STATUS_ZH[u["status"]] + ("（截止后又有来信）" if u["late"] and u["status"] == "complete" else "")
         t.add_row(u["unit"], KIND_ZH.get(u["kind"] or "", "未登记" if not u["on_roster"] else "—"), status,
                   str(len(u["groups"])), f"{errors}/{warnings}", (u["last_received_at"] or "—")[:16].replace("T", " "),
-                  str(len(u["unconfirmed_messages"])) if u["unconfirmed_messages"] else "")
+                  "、".join(x for x in (f"{len(u['unconfirmed_messages'])} 封待确认" if u["unconfirmed_messages"] else "",
+                                        f"新地址 {len(u['new_addresses'])}" if u["new_addresses"] else "") if x))
     Console().print(t)
 
 
@@ -199,6 +204,8 @@ def show_unit(cfg: Config, name: str) -> bool:
     con.print(f"[bold]{unit['unit']}[/bold]（{KIND_ZH.get(unit['kind'] or '', '未登记')}）"
               f"　状态：{STATUS_ZH[unit['status']]}{'，截止后有来信' if unit['late'] else ''}")
     con.print(f"邮箱：{'、'.join(unit['addresses']) or '—'}")
+    if unit["new_addresses"]:
+        con.print(f"  [yellow]新地址[/yellow]（请核实是否属于该单位）：{'、'.join(unit['new_addresses'])}")
     for m in unit["messages"]:
         con.print(f"  来信 {m['id']}　{(m['received_at'] or '—')[:16].replace('T', ' ')}　{m['subject'] or '（无主题）'}"
                   f"　回执：{m['receipt']}{'' if m['submission'] else '（非申报邮件）'}")

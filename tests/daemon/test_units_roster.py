@@ -160,3 +160,28 @@ def test_a_one_form_correction_gets_a_receipt_that_speaks_for_the_unit(roster_cf
     assert "（新收到）" in text or "（已替换此前收到的同一材料）" in text
     unit_part = text[text.index("三、"):text.index("四、")]
     assert "申报表PDF版" in unit_part  # what the unit as a whole still lacks
+
+
+def test_a_second_address_without_a_roster_joins_flagged_and_learns_only_its_own_mail(cfg, drop, tmp_path) -> None:
+    """No roster: a colleague's personal mailbox naming the unit joins it (新地址), but its receipt reports
+    only what it sent itself, never the material the unit's first address sent."""
+    import email
+    from email import policy
+
+    drop("01.eml", JIANGSU)
+    personal = _as_sender(JIANGSU, b"<qc20@sina.com>", b"<colleague@163.com>", b"<personal-1@163.com>")
+    drop("02.eml", personal)
+    run(cfg, once=True)
+    conf = tmp_path / "plain.toml"
+    conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n', encoding="utf-8")
+    out = CliRunner().invoke(app, ["units", "--json", "-c", str(conf)])
+    data = json.loads(out.output)
+    validate_units(data)
+    [unit] = data["units"]
+    assert unit["on_roster"] is False and len(unit["messages"]) == 2
+    assert unit["new_addresses"] == ["colleague@163.com"]
+    with Session(__import__("intake.store.migrations", fromlist=["open_ledger"]).open_ledger(cfg)) as s:
+        second = s.exec(select(MessageRow).where(MessageRow.from_addr == "colleague@163.com")).one()
+        raw = s.exec(select(OutboxRow).where(OutboxRow.message_pk == second.id)).one().raw
+    text = email.message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "全部材料的情况" not in text and "已收到 2 封邮件" not in text
