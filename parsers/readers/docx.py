@@ -12,6 +12,7 @@ import contextvars
 import io
 import re
 import zipfile
+import zlib
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
@@ -84,7 +85,8 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     """Read a .docx (also .dotx/.docm/.dotm); a broken package gives document.unreadable."""
     try:
         package = docx.Document(io.BytesIO(as_document_package(data)))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, EOFError,
+            zlib.error) as e:  # a damaged package (cut or corrupt member streams): the sender's file
         return Document(problems=[Problem("document.unreadable", f"docx: {type(e).__name__}: {e}")],
                         text_trusted=False)
     token = _numbering.set(_load_numbering(package))

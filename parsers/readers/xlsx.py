@@ -12,6 +12,8 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
+from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -37,7 +39,8 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     data = _clip_merges(data, problems)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as e:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError,
+            ElementTree.ParseError, zlib.error) as e:  # a damaged package: the sender's file, not our bug
         return Document(problems=[Problem("document.unreadable", f"xlsx: {type(e).__name__}: {e}")],
                         text_trusted=False)
     formulas = _formula_workbook(data)
