@@ -35,7 +35,9 @@ from intake.store.rows import MailboxStateRow
 
 log = logging.getLogger(__name__)
 
-BATCH = 20  # messages per FETCH: bounded memory with a few MB per submission
+BATCH = 20  # messages per FETCH at most …
+BATCH_BYTES = 16 * 1024 * 1024  # … and at most this many bytes (RFC822.SIZE): a batch of big messages is
+# fetched one by one, so the daemon never holds 20 × 50 MB, and a cut connection re-fetches little
 AUTH_BACKOFF_SECONDS = 600.0  # after a rejected login (revoked 授权码): no tight retry loop
 IDLE_MAX_SECONDS = 540.0  # re-issue IDLE before servers drop it (~10 min)
 
@@ -60,7 +62,7 @@ class ImapSource:
         """Connect, log in, identify (ID) and select the folder; reuse a live connection."""
         if self.client is not None:
             return self.client
-        if time.monotonic() < self._auth_blocked_until:
+        if time.monotonic() < self._auth_blocked_until or self._refused_recently():
             raise LoginError("login refused earlier; waiting before trying again (check the password/授权码)")
         password = secret(self.cfg.password_env, "source.imap.password_env")
         c = self.cfg
@@ -77,7 +79,7 @@ class ImapSource:
                 log.error("IMAP login to %s as %s refused: %s — check %s (for 163.com: the 授权码, "
                           "not the web password); next attempt in %d s", c.host, c.username, e,
                           c.password_env, AUTH_BACKOFF_SECONDS)
-                self._record(error=f"login refused: {e}")
+                self._record(error=f"login refused: {e}", last_poll_at=datetime.now(UTC))
                 raise
             if client.has_capability("ID"):
                 ident = {"name": c.id_name, "version": _version, "vendor": c.id_vendor}
@@ -102,6 +104,16 @@ class ImapSource:
                 except Exception:  # noqa: BLE001 - closing anyway
                     pass
             _quiet_logout(client)
+
+    def _refused_recently(self) -> bool:
+        """The back-off after a refused login lives in the ledger, so a restart does not log in again at
+        once (a revoked 授权码 hammered at every restart gets the mailbox locked)."""
+        st = self._state()
+        text = (st.last_error or "").lower()
+        if not (text.startswith(("login refused", "loginerror"))) or st.last_poll_at is None:
+            return False
+        when = st.last_poll_at if st.last_poll_at.tzinfo else st.last_poll_at.replace(tzinfo=UTC)
+        return (datetime.now(UTC) - when).total_seconds() < AUTH_BACKOFF_SECONDS
 
     # -- state in the ledger ---------------------------------------------------------------
 
@@ -137,8 +149,8 @@ class ImapSource:
             self._record(uidvalidity=self.uidvalidity, last_uid=0)
         try:
             uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-            for i in range(0, len(uids), BATCH):
-                batch = uids[i:i + BATCH]
+            sizes = self._sizes(client, uids, reread=last == 0 and st.uidvalidity is not None)
+            for batch in _batches([u for u in uids if u in sizes], sizes):
                 data = client.fetch(batch, [b"BODY.PEEK[]", b"INTERNALDATE"])
                 for uid in batch:
                     item = data.get(uid)
@@ -149,6 +161,27 @@ class ImapSource:
         except (OSError, IMAPClientError):
             self.close()  # reconnect at the next poll
             raise
+
+    def _sizes(self, client: imapclient.IMAPClient, uids: list[int], reread: bool) -> dict[int, int]:
+        """RFC822.SIZE of each UID to fetch (one command). After a UIDVALIDITY change (``reread``) the
+        messages already in the ledger are recognised from their Message-ID and size before any body
+        is downloaded again: they are marked done and left out."""
+        if not uids:
+            return {}
+        items = [b"RFC822.SIZE", b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"] if reread else [b"RFC822.SIZE"]
+        data = client.fetch(uids, items)
+        sizes = {u: int(d.get(b"RFC822.SIZE") or 0) for u, d in data.items()}
+        if reread:
+            from intake.fetch.known import already_stored
+
+            for uid in sorted(sizes):
+                head = data[uid].get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]") or b""
+                if already_stored(self.engine, head, sizes[uid]):
+                    log.info("%s: UID %s is already in the ledger (Message-ID and size): not fetched again",
+                             self.name, uid)
+                    self.done(Incoming(raw=b"", ref=f"{self.uidvalidity}:{uid}", uid=uid))
+                    del sizes[uid]
+        return sizes
 
     def _check_alive(self) -> None:
         """End IDLE and NOOP on a kept connection; close it when the server has dropped it."""
@@ -227,6 +260,21 @@ def _utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
     return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _batches(uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+    """UIDs in fetch batches of at most BATCH messages and BATCH_BYTES bytes (a bigger message alone)."""
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if batch and (len(batch) >= BATCH or total + size > BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
 
 
 def _quiet_logout(client: imapclient.IMAPClient) -> None:

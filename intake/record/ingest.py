@@ -39,7 +39,7 @@ def ingest(engine: Engine, store: Store, data_dir: Path, source_name: str, item:
             return None
         _, path = store.put(item.raw)
         raw_path = str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else str(path)
-        msg = MessageRow(sha256=sha, source=source_name, source_ref=item.ref, raw_path=raw_path,
+        msg = MessageRow(sha256=sha, source=source_name, source_ref=item.ref, raw_path=raw_path, raw_size=len(item.raw),
                          received_at=item.internal_date, **head)
         s.add(msg)
         try:

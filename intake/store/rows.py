@@ -34,6 +34,7 @@ class MessageRow(SQLModel, table=True):
     source: str = ""  # "imap:user@host/INBOX", "folder:/path"
     source_ref: str = ""  # file name, or "uidvalidity:uid"
     raw_path: str = ""  # content-addressed path of the raw bytes
+    raw_size: int | None = None  # bytes of the raw message (recognised by Message-ID + size on a re-read)
     from_addr: str | None = Field(default=None, index=True)
     subject: str | None = None
     received_at: datetime | None = None  # aware; IMAP INTERNALDATE or Received:/Date:
