@@ -23,6 +23,7 @@ from pathlib import Path
 from parsers.model import Document, Problem
 from parsers.readers import docx as docx_reader
 from parsers.readers import xlsx as xlsx_reader
+from parsers.readers.limits import package_problem
 
 TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx", "xls": "xlsx"}
 
@@ -139,6 +140,8 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0, source: str = "
     if converted is None:
         return Document(problems=[Problem("document.unreadable", f"{source}: LibreOffice produced no {target}")],
                         text_trusted=False)
+    if (too_large := package_problem(converted, target)) is not None:  # what LO wrote, judged like a sent one
+        return Document(problems=[too_large], text_trusted=False, meta={"converted_from": source})
     doc = (docx_reader if target == "docx" else xlsx_reader).read(converted, filename, timeout)
     doc.meta["converted_from"] = source
     return doc

@@ -40,7 +40,8 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError,
-            ElementTree.ParseError, zlib.error) as e:  # a damaged package: the sender's file, not our bug
+            ElementTree.ParseError, zlib.error,
+            IndexError) as e:  # a damaged package (or a cell naming a shared string that does not exist)
         return Document(problems=[Problem("document.unreadable", f"xlsx: {type(e).__name__}: {e}")],
                         text_trusted=False)
     formulas = _formula_workbook(data)
