@@ -73,6 +73,9 @@ class SourceConfig:
     kind: str = "folder"  # folder | imap
     folder: FolderSourceConfig = field(default_factory=FolderSourceConfig)
     imap: ImapSourceConfig = field(default_factory=ImapSourceConfig)
+    # the receiving server's RFC 8601 authserv-id (163.com's MX writes one): only its
+    # Authentication-Results are trusted; "" = trust none (the From/Sender/Return-Path check still applies)
+    authserv_id: str = ""
 
 
 @dataclass

@@ -90,11 +90,17 @@ def queue_receipt(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, 
     if msg.no_receipt_reason is not None:
         log.info("message %s: no receipt (%s)", msg.id, msg.no_receipt_reason)
         return
+    from intake.reply.authenticity import doubtful_sender
     from intake.reply.outbox import enqueue
     from intake.reply.receipt import compose_receipt
 
     assert msg.id is not None
-    enqueue(s, msg.id, compose_receipt(cfg, campaign, unpacked, result, unit))
+    doubt = doubtful_sender(unpacked.headers or [], cfg.source.authserv_id)
+    if doubt:  # recorded and checked as usual; the receipt only says that it arrived
+        log.warning("message %s: sender not confirmed (%s): receipt without details", msg.id, doubt)
+        msg.result = {**(msg.result or {}), "sender_doubt": doubt}
+        s.add(msg)
+    enqueue(s, msg.id, compose_receipt(cfg, campaign, unpacked, result, unit, doubtful=doubt))
 
 
 def documents_from_rows(rows: Sequence[DocumentRow]) -> list[DocumentResult]:

@@ -58,7 +58,8 @@ KEY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "recommendation": (("recommender", "推荐单位"), ("groups", "推荐小组"), ("judges", "推荐评委")),
     "review": (("recommender", "推荐单位"), ("entries", "评审成果")),
 }
-CONTAINER_TEXT = {"zip": "压缩包", "rar": "压缩包", "7z": "压缩包", "eml": "附带的邮件"}
+CONTAINER_TEXT = {"zip": "压缩包", "rar": "压缩包", "7z": "压缩包", "eml": "附带的邮件", "msg": "附带的Outlook邮件",
+                  "tnef": "Outlook封装文件（winmail.dat）"}
 # The notice asks for Word *and* PDF copies of some forms, so the kind of file is worth saying.
 KIND_TEXT = {"docx": "Word", "doc": "Word", "wps": "Word", "pdf": "PDF", "xlsx": "Excel", "xls": "Excel",
              "et": "Excel", "txt": "文本", "image": "图片"}
@@ -274,6 +275,7 @@ def receipt_context(
     overall_status = status
     overall_errors = errors
     ctx["status_label"] = "本次检查结果"
+    ctx["restricted"], ctx["documents_count"] = False, len(documents)
     if unit is not None:
         u_errors, u_warnings = split_findings(unit.findings, names)
         ctx["unit"] = {
@@ -295,6 +297,14 @@ def receipt_context(
     ctx["next_steps"] = next_steps(overall_status, overall_errors, ctx["deadline"], ctx["intake_address"],
                                    unit_known=unit is not None)
     return ctx
+
+
+def restricted_context(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The receipt for a sender we cannot confirm: counts only, no file names, values or findings."""
+    return {**ctx, "restricted": True, "documents_count": len(ctx["documents"]), "documents": [], "errors": [],
+            "warnings": [], "staff_notes": [], "unit": None, "status_text": "已登记",
+            "status_label": "本次邮件", "next_steps": [
+                f"由于无法确认发件人身份，本回执不列出材料详情。如确为贵单位发送，请与 {ctx['intake_address']} 联系确认。"]}
 
 
 def intake_address(cfg: Config) -> str:
@@ -402,15 +412,20 @@ def _display_name(name: str | None) -> str:
 
 def compose_receipt(
     cfg: Config, campaign: Any, unpacked: Unpacked, result: dict, unit: UnitSummary | None,
-    message_key: str | None = None,
+    message_key: str | None = None, doubtful: str | None = None,
 ) -> EmailMessage:
     """The receipt for one message (plain text + HTML alternative), ready for :func:`intake.reply.enqueue`.
 
     ``message_key`` (the message's sha256) makes the Message-ID the deterministic one
     (:func:`receipt_message_id`); without it the ID is a random one, and :func:`intake.reply.outbox.enqueue`
     replaces it by the deterministic one when the receipt is queued.
+
+    ``doubtful`` (why the sender may not be who From says, :mod:`intake.reply.authenticity`): the
+    receipt then says only how many files arrived and invites the sender to contact the office.
     """
-    ctx = receipt_context(cfg, campaign, unpacked, result, unit)
+    ctx = receipt_context(cfg, campaign, unpacked, result, None if doubtful else unit)
+    if doubtful:
+        ctx = restricted_context(ctx)
     h = Headers(unpacked.headers or [])
     to_addr = ascii_address(sender_address(h, unpacked) or (result.get("message") or {}).get("from"))
     original_id = _msgid(unpacked.message_id or (result.get("message") or {}).get("message_id"))
