@@ -16,9 +16,9 @@ from parsers.result import DocumentResult
 from rules.findings import Finding
 
 FORMS = ("application", "report", "evidence", "summary", "statistics", "recommendation", "review", "unknown")
-FORMATS = ("docx", "doc", "xlsx", "xls", "pdf", "wps", "et", "zip", "rar", "7z", "eml", "txt", "image", "odt", "ods",
-           "other")
-CONTAINER_FORMATS = ("zip", "rar", "7z", "eml")
+FORMATS = ("docx", "doc", "xlsx", "xls", "pdf", "wps", "et", "zip", "rar", "7z", "eml", "msg", "tnef", "txt", "image",
+           "odt", "ods", "other")
+CONTAINER_FORMATS = ("zip", "rar", "7z", "eml", "msg", "tnef")
 
 
 @dataclass

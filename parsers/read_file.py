@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 INTERNAL_ERROR = "document.internal_error"
 #: Formats that are opened by the unpack stage, not read here: their members come as their own files.
-CONTAINERS = frozenset({"zip", "rar", "7z", "eml"})
+CONTAINERS = frozenset({"zip", "rar", "7z", "eml", "msg", "tnef"})
 
 
 def read_file(

@@ -24,6 +24,7 @@ KNOWN_PROBLEMS = (
     "archive.bomb", "archive.too_many", "archive.too_deep", "archive.encrypted", "archive.corrupt",
     "archive.unsafe_name", "message.malformed", "document.manual_review", "document.no_fields",
     "document.unrecognised", "document.tnef", "message.download_link", "document.too_large", "document.internal_error",
+    "document.executable",
 )
 MESSAGE_PLACEHOLDERS = ("filename", "form_name", "detail", "id", "received", "deadline", "group", "copy_name")
 

@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, select
 
 from intake.config import Config
+from intake.contract import CONTAINER_FORMATS
 from intake.record.judges import cert_key, configured_register
 from intake.record.roster import load_roster, norm_name
 from intake.staff.units import STATUS_ZH, UnitRecord, unit_records
@@ -289,7 +290,7 @@ def export_files(cfg: Config, target: Path) -> list[Path]:
         used: Counter[str] = Counter()
         for doc in r.documents:
             blob = blobs.get(doc.sha256 or "")
-            if blob is None or doc.format in ("zip", "rar", "7z", "eml"):
+            if blob is None or doc.format in CONTAINER_FORMATS:
                 continue
             name = canonical_name(doc)
             used[name] += 1

@@ -34,6 +34,7 @@ class Member:
     data: bytes
     problems: list[Problem] = field(default_factory=list)
     unsafe_name: str | None = None  # the original name, when it had to be cleaned
+    named: bool = True  # False: the container gave it no name (a made-up one is shown)
 
 
 class _Refused(Exception):
@@ -42,7 +43,7 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _precheck(name: str, size: int, packed: int | None, limits: Limits, room: int) -> Problem | None:
+def precheck(name: str, size: int, packed: int | None, limits: Limits, room: int) -> Problem | None:
     """Refuse from the declared sizes alone (costs nothing; a 200 MB zeros member stops here)."""
     if size > limits.max_part_bytes:
         return Problem("archive.too_large", f"{name}: 解压后 {size} 字节，超过单个文件上限 {limits.max_part_bytes} 字节")
@@ -123,7 +124,7 @@ def _extract(name: str, size: int, packed: int | None, open_stream: Callable[[],
     One place for zip and rar (7z extracts in bulk): declared size checked first (free), then the
     real bytes counted while streaming, because a header can lie.
     """
-    refusal = _precheck(name, size, packed, limits, room())
+    refusal = precheck(name, size, packed, limits, room())
     if refusal:
         return _member(name, b"", [refusal])
     try:
@@ -178,7 +179,7 @@ def _salvage_zip(data: bytes, limits: Limits, room: Callable[[], int]) -> Iterat
         if flags & 0x1:
             yield _member(name, b"", [Problem("archive.encrypted", f"{name}: 压缩包内文件已加密（需要密码）")])
             return
-        refusal = _precheck(name, usize, csize, limits, room()) if not flags & 0x8 else None
+        refusal = precheck(name, usize, csize, limits, room()) if not flags & 0x8 else None
         if refusal:
             yield _member(name, b"", [refusal])
             return
@@ -296,7 +297,7 @@ def sevenzip_members(data: bytes, limits: Limits, room: Callable[[], int]) -> Ge
         if _is_junk(info.filename):
             continue
         share = None if total_declared == 0 else int(packed_share * info.uncompressed / total_declared)
-        refusal = _precheck(info.filename, info.uncompressed, share, limits, budget)
+        refusal = precheck(info.filename, info.uncompressed, share, limits, budget)
         if refusal:
             yield _member(info.filename, b"", [refusal])
             continue

@@ -7,14 +7,27 @@ collector is the one place that counts them. Containers are listed before their 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
-from intake.unpack.archives import READERS, Member
+from intake.unpack import disguise
+from intake.unpack.archives import READERS as ARCHIVE_READERS
+from intake.unpack.archives import Member
+from intake.unpack.outlook import BodyText, Item, msg_members, tnef_members
 from intake.unpack.sniff import sniff
 from intake.unpack.types import Limits, Part
 from parsers.model import Problem
 
+#: Containers opened here (members listed with ``container`` = the container's name): archives,
+#: Outlook's TNEF (winmail.dat) and attached Outlook items (.msg); attached messages go to ``open_message``
+READERS: dict[str, Callable[[bytes, Limits, Callable[[], int]], Generator[Item, None, None]]] = {
+    **ARCHIVE_READERS, "tnef": tnef_members, "msg": msg_members}
 CONTAINERS = (*READERS, "eml")
+
+
+def unsafe_name(original: str, used: str) -> Problem:
+    """The one notice for a name that carried a path (``../../x.docx``, ``C:\\temp\\x.docx``), whether
+    a MIME attachment's or an archive member's: the file is read by ``used``, the original is quoted."""
+    return Problem("archive.unsafe_name", f"原名称“{disguise.shown(original)}”，已按“{used}”读取")
 
 
 class Collector:
@@ -25,6 +38,8 @@ class Collector:
         self.parts: list[Part] = []
         self.total = 0
         self._open_message = open_message
+        #: bodies of the items opened (a .msg's text), for the download-link search
+        self.bodies: list[tuple[str, str]] = []
 
     def room(self) -> int:
         """Bytes still allowed for this message."""
@@ -38,6 +53,7 @@ class Collector:
         sniffed = sniff(part.data, part.filename, part.content_type)
         part.format = sniffed.format
         part.problems.extend(sniffed.problems)
+        disguise.inspect(part)  # a program dressed as a document: never read, expanded or classified
         if not part.data and not part.problems:
             part.problems.append(Problem("document.empty", "文件为空（0 字节）"))
         self.parts.append(part)
@@ -61,9 +77,12 @@ class Collector:
                 if isinstance(item, Problem):
                     container.problems.append(item)
                     continue
+                if isinstance(item, BodyText):
+                    self.bodies.append((item.ctype, item.text))
+                    continue
                 part = self.member_part(item, container)
                 if item.unsafe_name is not None:
-                    part.problems.append(Problem("archive.unsafe_name", f"原路径“{item.unsafe_name}”含有不安全的成分，已按“{item.name}”处理"))
+                    part.problems.append(unsafe_name(item.unsafe_name, item.name))
                 if not self.add(part):
                     self.too_many(container)
                     break
@@ -71,7 +90,7 @@ class Collector:
             items.close()
 
     @staticmethod
-    def _guarded(items: Iterator[Member | Problem], container: Part) -> Iterator[Member | Problem]:
+    def _guarded(items: Iterator[Item], container: Part) -> Iterator[Item]:
         """The archive libraries raise their own exception types on hostile input; one bad archive
         becomes ``archive.corrupt`` on its part and never loses the rest of the message."""
         try:
@@ -81,9 +100,9 @@ class Collector:
 
     @staticmethod
     def member_part(member: Member, container: Part) -> Part:
-        # a member's name is the one its archive stores: the sender's (named=True)
+        # a member's name is the one its container stores: the sender's (unless it stores none)
         return Part(member.name, container.filename, member.data, format="other",
-                    problems=list(member.problems), depth=container.depth + 1, named=True)
+                    problems=list(member.problems), depth=container.depth + 1, named=member.named)
 
     def too_many(self, container: Part | None, problems: list[Problem] | None = None) -> None:
         """Report the part-count limit once, on the container (or the message's problem list)."""

@@ -2,8 +2,10 @@
 
 mail-parser does the parsing and the defect list; names, subject and sender are then decoded
 again from the raw header bytes (:mod:`intake.unpack.names`) because mail-parser drops bytes it
-cannot decode. Workarounds for broken mail live in :mod:`intake.unpack.repairs`. Containers (zip/rar/7z, attached messages) are expanded by
-:class:`intake.unpack.collect.Collector`, which calls back into :func:`walk` for messages.
+cannot decode. Workarounds for broken mail live in :mod:`intake.unpack.repairs`. Containers (zip/rar/7z,
+Outlook's winmail.dat and .msg, attached messages) are expanded by :class:`intake.unpack.collect.Collector`,
+which calls back into :func:`walk` for messages; uuencoded files in a text body are taken out here
+(:mod:`intake.unpack.uuencode`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from typing import TypeVar
 
 import mailparser
 
-from intake.unpack.collect import Collector
+from intake.unpack import uuencode
+from intake.unpack.collect import Collector, unsafe_name
 from intake.unpack.dates import parse_date, received_date
 from intake.unpack.links import download_links
 from intake.unpack.names import (
     MAX_ADDRESSES,
     addresses,
-    clean_filename,
+    base_name,
     decode_bytes,
     decode_header,
     decode_words,
@@ -34,6 +37,7 @@ from intake.unpack.names import (
     wire_str,
     wire_text,
 )
+from intake.unpack.outlook import body_picture
 from intake.unpack.repairs import (
     decoded_payload,
     message_bytes,
@@ -128,7 +132,7 @@ def _unpack(raw: bytes, limits: Limits) -> Unpacked:
     walk(msg, None, 0, collector, body_parts, unpacked.problems)
     unpacked.parts = collector.parts
     unpacked.body_text = _body(body_parts)
-    links = download_links([t for _, t in body_parts])
+    links = download_links([t for _, t in body_parts + collector.bodies])  # .msg bodies too
     if links:
         problems.append(Problem("message.download_link", "正文中的下载链接：" + "；".join(links[:5])))
     if truncated(msg):
@@ -147,8 +151,14 @@ def walk(
     related: bool = False,
 ) -> None:
     """Add every attachment of ``node`` to the collector. ``body`` collects the text bodies of the
-    outer message only (None for attached messages, whose bodies are not ours to read).
-    ``related``: ``node`` is a resource of an HTML body (a child of multipart/related)."""
+    outer message only (None for attached messages, whose bodies are not ours to read; their
+    uuencoded files are still theirs). ``related``: ``node`` is a resource of an HTML body (a child
+    of multipart/related).
+
+    Every branch counts: a named part is an attachment wherever it sits and whatever its
+    disposition (Apple Mail puts attachments ``inline`` inside multipart/alternative or
+    multipart/related), except the pictures an HTML body shows through ``cid:`` (Outlook's
+    ``image001.png`` signature logo, :func:`intake.unpack.outlook.body_picture`)."""
     name_of_container = container.filename if container is not None else None
     ctype = node.get_content_type()
     if node.is_multipart() and node.get_content_maintype() == "multipart":
@@ -163,21 +173,23 @@ def walk(
     cd = raw_header(node, "Content-Disposition")
     ct = raw_header(node, "Content-Type")
     disposition = main_value(cd) if cd is not None else ""
-    filename = _filename(cd, ct)
-    if related and _body_resource(node, disposition):
+    filename, original = _filename(cd, ct)
+    notices = [unsafe_name(original, filename)] if original is not None else []
+    if related and _body_resource(node, disposition, filename):
         return  # the logo or pasted picture of an HTML body (Outlook signatures): not an attachment
     if ctype in _ATTACHED or (node.is_multipart() and node.get_content_maintype() == "message"):
         data = message_bytes(node)
         named = bool(filename)
         if not named:
             filename = _subject_name(node)
-        _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth, named=named),
+        _add(collector, Part(filename, name_of_container, data, "other", ctype, notices, depth=depth, named=named),
              container, problems)
         return
     if not filename:
         if ctype in ("text/plain", "text/html") and disposition != "attachment":
+            text = _body_text(node, ctype, container, depth, collector, problems)
             if body is not None:
-                body.append((ctype, _text(node)))
+                body.append((ctype, text))
             return
         if node.get_content_maintype() not in ("application", "audio", "video") and disposition != "attachment":
             return  # unnamed inline images of an HTML body, delivery reports ...
@@ -185,26 +197,56 @@ def walk(
     named = bool(filename)
     if not named:
         filename = _unnamed(data, ctype, len(collector.parts) + 1)
-    _add(collector, Part(filename, name_of_container, data, "other", ctype, depth=depth, named=named),
+    _add(collector, Part(filename, name_of_container, data, "other", ctype, notices, depth=depth, named=named),
          container, problems)
 
 
-def _filename(cd: str | None, ct: str | None) -> str:
+def _filename(cd: str | None, ct: str | None) -> tuple[str, str | None]:
     """The attachment's name: Content-Disposition ``filename``, else Content-Type ``name``. When the
     disposition only carries an ASCII stand-in (``ATT00001.docx``, ``attachment.docx``) and the type
-    carries a real non-ASCII name, the real one is what the sender typed."""
+    carries a real non-ASCII name, the real one is what the sender typed. Returns (base name, the
+    original when it carried a path: ``C:\\temp\\x.docx``, ``../../x.docx``)."""
     from_cd = header_param(cd, "filename") if cd is not None else None
     from_ct = header_param(ct, "name") if ct is not None else None
     name = from_cd or from_ct
     if from_cd and from_ct and from_cd.isascii() and not from_ct.isascii():
         name = from_ct
-    return clean_filename(name) if name else ""
+    if not name:
+        return "", None
+    base, had_path = base_name(name)
+    return base, (name if had_path and base else None)
 
 
-def _body_resource(node: Message, disposition: str) -> bool:
-    """An image an HTML body shows through ``cid:`` (it has a Content-ID and is not an attachment)."""
-    return (node.get_content_maintype() == "image" and disposition != "attachment"
-            and raw_header(node, "Content-ID") is not None)
+def _body_resource(node: Message, disposition: str, filename: str) -> bool:
+    """An image an HTML body shows through ``cid:`` (a Content-ID, not an attachment, and no name
+    of the sender's own: see :func:`intake.unpack.outlook.body_picture`)."""
+    if node.get_content_maintype() != "image" or disposition == "attachment":
+        return False
+    cid = raw_header(node, "Content-ID")
+    return cid is not None and body_picture(filename, wire_text(cid))
+
+
+def _body_text(node: Message, ctype: str, container: Part | None, depth: int, collector: Collector,
+               problems: list[Problem]) -> str:
+    """A text body; uuencoded files in a plain-text one (``begin 644 name`` … ``end``) become parts
+    of the message (or of the attached message), and leave the text."""
+    ct = raw_header(node, "Content-Type")
+    charset = header_param(ct, "charset") if ct is not None else None
+    payload = decoded_payload(node)
+    if ctype == "text/plain":
+        files, payload = uuencode.extract(payload)
+        for f in files:
+            raw_name = decode_bytes(f.raw_name, charset)
+            name, had_path = base_name(raw_name)
+            notices = [unsafe_name(raw_name, name)] if had_path and name else []
+            if not f.complete:
+                notices.append(Problem("archive.corrupt", f"{name}: uuencode 数据不完整（缺少 end 行），文件可能被截断"))
+            named = bool(name)
+            part = Part(name or _unnamed(f.data, "", len(collector.parts) + 1),
+                        container.filename if container is not None else None, f.data, "other", "", notices,
+                        depth=depth, named=named)
+            _add(collector, part, container, problems)
+    return decode_bytes(payload, charset)
 
 
 def _add(collector: Collector, part: Part, container: Part | None, problems: list[Problem]) -> None:
@@ -307,12 +349,6 @@ def _unnamed(data: bytes, ctype: str, n: int) -> str:
     fmt = sniff(data, "", ctype).format
     ext = _IMAGE_EXT.get(ctype, "jpg") if fmt == "image" else ("" if fmt == "other" else fmt)
     return f"未命名附件{n}" + (f".{ext}" if ext else "")
-
-
-def _text(node: Message) -> str:
-    ct = raw_header(node, "Content-Type")
-    charset = header_param(ct, "charset") if ct is not None else None
-    return decode_bytes(decoded_payload(node), charset)
 
 
 def _body(parts: list[tuple[str, str]]) -> str:

@@ -314,8 +314,11 @@ def _split_params(text: str) -> list[tuple[str, str, bool]]:
             i += 1
             buf = []
             while i < n and text[i] != '"':
-                # a backslash right after a raw 8-bit byte is the second byte of a GBK character
-                if text[i] == "\\" and i + 1 < n and not (i and "\udc81" <= text[i - 1] <= "\udcfe"):
+                # a backslash right after a raw 8-bit byte is the second byte of a GBK character;
+                # one before anything but a quote or a backslash is a Windows path separator that
+                # the client did not escape (``filename="C:\\temp\\x.docx"``), kept as it is
+                if (text[i] == "\\" and i + 1 < n and text[i + 1] in '"\\'
+                        and not (i and "\udc81" <= text[i - 1] <= "\udcfe")):
                     i += 1
                 buf.append(text[i])
                 i += 1
@@ -384,9 +387,22 @@ def main_value(value: str | bytes) -> str:
 def clean_filename(name: str) -> str:
     """A MIME attachment name for display: NFC, no directories (old clients sent full Windows
     paths), no control characters."""
-    name = strip_controls(unicodedata.normalize("NFC", name), keep="")
-    name = re.split(r"[\\/]", name)[-1].strip()
-    return name
+    return base_name(name)[0]
+
+
+def base_name(name: str) -> tuple[str, bool]:
+    """An attachment's name without directories → (base name, did it carry a path).
+
+    Old clients sent full Windows paths (``C:\\temp\\附件1.docx``), hostile ones ``../../x``; the
+    file is read by its base name and the caller reports the original (``archive.unsafe_name``,
+    as for an archive member)."""
+    text = strip_controls(unicodedata.normalize("NFC", name), keep="").strip()
+    segments = re.split(r"[\\/]", text)
+    base = segments[-1].strip()
+    drive = re.match(r"^[A-Za-z]:", base)
+    if drive:
+        base = base[2:].strip()
+    return base, len(segments) > 1 or bool(drive)
 
 
 def clean_member_path(name: str) -> tuple[str, bool]:

@@ -13,6 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from intake.unpack.outlook import is_msg
 from parsers.model import Problem
 from parsers.readers import ole
 
@@ -59,7 +60,7 @@ def extension(filename: str) -> str:
 
 
 def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
-    """The contract format of ``data`` (docx doc xlsx xls pdf wps et zip rar 7z eml txt image odt ods other)."""
+    """The contract format of ``data`` (docx doc xlsx xls pdf wps et zip rar 7z eml msg tnef txt image odt ods other)."""
     ext = extension(filename)
     head = data[:1024]
     if not data:
@@ -72,8 +73,10 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
             return Sniffed(_OOXML_EXT[ext])  # a cut-off .docx/.xlsx: the reader reports it as damaged
         return Sniffed(kind)
     if data.startswith(_TNEF_MAGIC):
-        return Sniffed("other", [Problem("document.tnef", "Outlook TNEF（winmail.dat）：附件被封装在其中，无法读取")])
+        return Sniffed("tnef")  # opened by intake.unpack.outlook (document.tnef when it holds no attachment)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        if is_msg(data):  # an attached Outlook item: intake.unpack.outlook
+            return Sniffed("msg")
         return _ole_kind(data, ext)
     if ole.is_bare_word(data):  # Word 2.0: no OLE container; LibreOffice converts it like any .doc
         fmt = "wps" if ext == "wps" else "doc"

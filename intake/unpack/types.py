@@ -31,12 +31,13 @@ class Part:
     filename: str  # decoded, as the sender named it (archive members: path inside the archive)
     container: str | None  # filename of the archive / attached message it came out of; None = top level
     data: bytes
-    format: str  # contract format: docx doc xlsx xls pdf wps et zip rar 7z eml txt image other
+    format: str  # contract format: docx doc xlsx xls pdf wps et zip rar 7z eml msg tnef txt image other
     content_type: str = ""  # as declared (not trusted)
     problems: list[Problem] = field(default_factory=list)
     depth: int = 0
     #: False when the sender gave no file name and we made one up (``未命名附件3.pdf``, an attached
-    #: message named by its subject): such a name is shown, but never classifies the file.
+    #: message named by its subject), or when the name is a disguise (a program named ``申报表.docx``,
+    #: :mod:`intake.unpack.disguise`): such a name is shown, but never classifies the file.
     named: bool = True
 
 

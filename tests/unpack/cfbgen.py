@@ -14,13 +14,19 @@ MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 END, FREE, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 
 
-def make_cfb(streams: dict[str, bytes]) -> bytes:
+def make_cfb(streams: dict[str, bytes], exact: bool = False) -> bytes:
     """A compound file holding ``streams``; a name with ``/`` puts the stream in storages
     (``"ObjectPool/_1234/WordDocument"``: storage ObjectPool, storage _1234, stream WordDocument),
-    as Excel stores an embedded object. Each storage's children are a right-sibling chain."""
-    ss = 512
-    items = [(name, data + b"\0" * (max(4096, len(data)) - len(data))) for name, data in streams.items()]
-    items = [(n, d + b"\0" * (-len(d) % ss)) for n, d in items]
+    as Excel stores an embedded object. Each storage's children are a right-sibling chain.
+
+    ``exact``: every stream keeps its exact size, as Outlook writes a .msg: streams under the
+    4096-byte cutoff live in the mini stream (64-byte mini sectors, a mini FAT), the others in
+    regular sectors. Without it every stream is padded to 4096 bytes (all in regular sectors)."""
+    ss, mss = 512, 64
+    if exact:
+        items = [(name, data) for name, data in streams.items()]
+    else:
+        items = [(name, data + b"\0" * (max(4096, len(data)) - len(data))) for name, data in streams.items()]
     # directory entries: (name, kind, parent index); kind 1 storage, 2 stream, 5 root
     nodes: list[tuple[str, int, int]] = [("Root Entry", 5, -1)]
     storages: dict[tuple[str, ...], int] = {(): 0}
@@ -33,22 +39,48 @@ def make_cfb(streams: dict[str, bytes]) -> bytes:
                 nodes.append((path[depth - 1], 1, storages[path[:depth - 1]]))
         stream_node.append(len(nodes))
         nodes.append((path[-1], 2, storages[path[:-1]]))
+    small = [i for i, (_, d) in enumerate(items) if exact and 0 < len(d) < 4096]
+    mini = b""
+    minifat: list[int] = []
+    mini_start: dict[int, int] = {}
+    for i in small:
+        d = items[i][1]
+        k = -(-len(d) // mss)
+        mini_start[i] = len(minifat)
+        minifat += [len(minifat) + j + 1 for j in range(k - 1)] + [END]
+        mini += d + b"\0" * (k * mss - len(d))
+    n_minifat = math.ceil(len(minifat) * 4 / ss)
+    minifat += [FREE] * (n_minifat * 128 - len(minifat))
+    mini_padded = mini + b"\0" * (-len(mini) % ss)
+    big = [i for i, (_, d) in enumerate(items) if i not in mini_start and d]
+    blobs = {i: items[i][1] + b"\0" * (-len(items[i][1]) % ss) for i in big}
     n_dir = math.ceil(len(nodes) / 4)
-    n_data = sum(len(d) // ss for _, d in items)
+    n_data = n_minifat + len(mini_padded) // ss + sum(len(b) // ss for b in blobs.values())
     n_fat = 1
     while n_fat * 128 < n_fat + n_dir + n_data:
         n_fat += 1
     fat = [FATSECT] * n_fat
-    first_dir = len(fat)
-    fat += [len(fat) + i + 1 for i in range(n_dir - 1)] + [END]
-    starts: dict[int, tuple[int, int]] = {}
-    for (_, d), node in zip(items, stream_node, strict=True):
-        k = len(d) // ss
-        starts[node] = (len(fat), len(d))
-        fat += [len(fat) + i + 1 for i in range(k - 1)] + [END]
+
+    def chain(k: int) -> int:
+        first = len(fat)
+        fat.extend([len(fat) + j + 1 for j in range(k - 1)] + [END])
+        return first
+
+    first_dir = chain(n_dir)
+    first_minifat = chain(n_minifat) if n_minifat else END
+    mini_first = chain(len(mini_padded) // ss) if mini_padded else END
+    starts: dict[int, tuple[int, int]] = {0: (mini_first, len(mini))}
+    for i, (_, d) in enumerate(items):
+        node = stream_node[i]
+        if i in mini_start:
+            starts[node] = (mini_start[i], len(d))
+        elif i in blobs:
+            starts[node] = (chain(len(blobs[i]) // ss), len(d))
+        else:
+            starts[node] = (END, 0)
     fat += [FREE] * (n_fat * 128 - len(fat))
     header = MAGIC + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-    header += struct.pack("<IIIIIIIII", 0, n_fat, first_dir, 0, 4096, END, 0, END, 0)
+    header += struct.pack("<IIIIIIIII", 0, n_fat, first_dir, 0, 4096, first_minifat, n_minifat, END, 0)
     header += struct.pack("<109I", *(list(range(n_fat)) + [FREE] * (109 - n_fat)))
     children: dict[int, list[int]] = {}
     for i, (_, _, parent) in enumerate(nodes):
@@ -60,11 +92,13 @@ def make_cfb(streams: dict[str, bytes]) -> bytes:
             right[a] = b
     entries = []
     for i, (name, kind, _) in enumerate(nodes):
-        start, size = starts.get(i, (END if kind == 5 else 0, 0))
+        start, size = starts.get(i, (0, 0))
         entries.append(_entry(name, kind, right.get(i, NOSTREAM), children.get(i, [NOSTREAM])[0], start, size))
     directory = b"".join(entries)
     directory += b"".join(_entry("", 0, NOSTREAM, NOSTREAM, FREE, 0) for _ in range(n_dir * 4 - len(entries)))
-    body = struct.pack(f"<{len(fat)}I", *fat) + directory + b"".join(d for _, d in items)
+    body = struct.pack(f"<{len(fat)}I", *fat) + directory
+    body += struct.pack(f"<{len(minifat)}I", *minifat) if minifat else b""
+    body += mini_padded + b"".join(blobs[i] for i in big)
     return header + body
 
 

@@ -45,7 +45,7 @@ def test_outlook_winmail_dat_is_a_clear_finding(files, check):
     tnef = b"\x78\x9f\x3e\x22\x01\x00" + bytes(range(256)) * 4
     out = check(C.outlook(files, tnef=tnef))
     doc = next(d for d in out["documents"] if d["filename"] == "winmail.dat")
-    assert (doc["format"], doc["form"]) == ("other", "unknown")
+    assert (doc["format"], doc["form"]) == ("tnef", "unknown")  # a container holding no attachment
     f = next(f for f in out["findings"] if f["document"] == "winmail.dat")
     assert f["rule"] == "document.tnef" and "Outlook" in f["message"]
     assert out["status"] == "complete"  # the real attachments also came; the wrapper is only noted
