@@ -78,7 +78,8 @@ def check(
     from intake.record.judges import configured_register
 
     campaign.judges_register = configured_register(cfg)
-    result = check_message(raw, campaign, when, cfg.limits.to_limits(), cfg.limits.read_timeout_seconds)
+    result = check_message(raw, campaign, when, cfg.limits.to_limits(), cfg.limits.read_timeout_seconds,
+                           ocr=cfg.limits.ocr())
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -12,10 +12,13 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
 
 from intake.unpack.types import Limits
 from intake.workers import WorkerLimits
+
+if TYPE_CHECKING:
+    from parsers.readers.ocr import OcrOptions  # at run time in ocr(): parsers.readers loads every reader
 
 
 class ConfigError(ValueError):
@@ -120,9 +123,16 @@ class LimitsConfig:
     max_depth: int = Limits.max_depth
     max_ratio: int = Limits.max_ratio
     read_timeout_seconds: float = 60.0  # one document's reading; LibreOffice conversion included
+    ocr_max_pages: int = 10  # scanned PDFs / multi-page images with more pages are not OCR'd; 0 = no OCR
+    ocr_seconds_per_page: float = 20.0  # a page slower than this stops the OCR of its document
 
     def to_limits(self) -> Limits:
         return Limits(self.max_part_bytes, self.max_total_bytes, self.max_parts, self.max_depth, self.max_ratio)
+
+    def ocr(self) -> OcrOptions:
+        from parsers.readers.ocr import OcrOptions
+
+        return OcrOptions(self.ocr_max_pages, self.ocr_seconds_per_page)
 
 
 @dataclass
@@ -210,7 +220,7 @@ POSITIVE = frozenset({
     "reply.max_per_sender_per_hour", "reply.max_attempts", "reply.max_per_15_minutes", "reply.max_per_day",
     "limits.max_part_bytes", "limits.max_total_bytes",
     "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",
-    "workers.message_budget_seconds",
+    "limits.ocr_seconds_per_page", "workers.message_budget_seconds",
 })
 PORTS = frozenset({"source.imap.port", "reply.smtp.port", "web.port"})
 

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from intake.contract import CheckResult, MessageInfo
 from intake.unpack import Limits, Part, Unpacked, unpack_message
@@ -24,6 +25,9 @@ from parsers.result import DocumentResult
 from rules import Campaign, evaluate
 from rules.findings import status_of
 
+if TYPE_CHECKING:
+    from parsers.readers.ocr import OcrOptions
+
 
 @dataclass
 class ReadMessage:
@@ -34,7 +38,7 @@ class ReadMessage:
     parts: list[Part]  # same order as documents, for storing the bytes
 
 
-def part_job(part: Part, read_timeout: float) -> Job:
+def part_job(part: Part, read_timeout: float, ocr: OcrOptions | None = None) -> Job:
     """What a reading worker needs for one part: its bytes and the result unpacking began.
 
     A name we made up (``part.named`` False: ``未命名附件4``) must not classify the file: the job says
@@ -49,7 +53,7 @@ def part_job(part: Part, read_timeout: float) -> Job:
         size=len(part.data),
     )
     read = all(p.rule in NOTICE_ONLY for p in part.problems)  # notices (unsafe name) still get read
-    return Job(part.data, result, read=read, timeout=read_timeout, named=part.named)
+    return Job(part.data, result, read=read, timeout=read_timeout, named=part.named, ocr=ocr)
 
 
 def read_message(
@@ -58,13 +62,15 @@ def read_message(
     limits: Limits | None = None,
     read_timeout: float = 60.0,
     on_part: Callable[[Part], None] | None = None,
+    ocr: OcrOptions | None = None,
 ) -> ReadMessage:
-    """Unpack, then read every part in the pool's workers. ``on_part`` lets the daemon store each part."""
+    """Unpack, then read every part in the pool's workers. ``on_part`` lets the daemon store each part;
+    ``ocr``: the OCR limits for scans and images (``[limits]`` ocr_*; None: the defaults)."""
     unpacked = unpack_message(raw, limits)
     for part in unpacked.parts:
         if on_part is not None:
             on_part(part)
-    jobs = [part_job(part, read_timeout) for part in unpacked.parts]
+    jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
     convert_legacy(jobs, read_timeout)
     documents = pool.read_all(jobs)
     forms.pair_documents(documents)
@@ -132,6 +138,7 @@ def check_message(
     limits: Limits | None = None,
     read_timeout: float = 60.0,
     pool: ReadingPool | None = None,
+    ocr: OcrOptions | None = None,
 ) -> CheckResult:
     """The whole pipeline on one message, without side effects (``intake check``).
 
@@ -139,8 +146,8 @@ def check_message(
     """
     if pool is None:
         with ReadingPool(WorkerLimits(read_timeout=read_timeout)) as own:
-            return check_message(raw, campaign, received_at, limits, read_timeout, own)
-    rm = read_message(raw, pool, limits, read_timeout)
+            return check_message(raw, campaign, received_at, limits, read_timeout, own, ocr)
+    rm = read_message(raw, pool, limits, read_timeout, ocr=ocr)
     when = receipt_time(rm.unpacked, received_at)
     info = message_info(rm.unpacked, when, campaign)
     return judge(campaign, info, rm.documents, when, rm.unpacked.problems)

@@ -33,8 +33,10 @@ from typing import TYPE_CHECKING, Any
 from parsers.model import Problem
 from parsers.result import DocumentResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not at run time: importing parsers.readers loads every reader
     import pebble
+
+    from parsers.readers.ocr import OcrOptions
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class Job:
     #: already converted by LibreOffice in the parent (one soffice run for all legacy files of a message):
     #: the converted bytes are read as this format ("docx"/"xlsx"); the result keeps the original format
     read_as: str | None = None
+    ocr: OcrOptions | None = None  # OCR limits for scans and images ([limits] ocr_*; None: the defaults)
 
 
 @dataclass
@@ -88,11 +91,11 @@ def _init_worker(memory_bytes: int) -> None:
 
 
 def _read_job(data: bytes, result: DocumentResult, read: bool, timeout: float, named: bool = True,
-              read_as: str | None = None) -> DocumentResult:
+              read_as: str | None = None, ocr: OcrOptions | None = None) -> DocumentResult:
     from parsers.read_file import read_file  # preloaded in the fork server; the parent never needs it
 
     return read_file(data, result.filename, result.format, timeout=timeout, read=read, result=result, named=named,
-                     read_as=read_as)
+                     read_as=read_as, ocr=ocr)
 
 
 class ReadingPool:
@@ -131,7 +134,7 @@ class ReadingPool:
         for job in jobs:
             p = _Pending(job)
             p.future = pool.schedule(_read_job, args=(job.data, job.result, job.read, job.timeout, job.named,
-                                                      job.read_as),
+                                                      job.read_as, job.ocr),
                                      timeout=job.timeout + GRACE_SECONDS if job.timeout > 0 else None)
             pending.append(p)
         return [self._collect(p, deadline) for p in pending]

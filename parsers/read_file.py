@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from parsers import forms, readers
 from parsers.model import Document, Problem
+from parsers.readers.ocr import OcrOptions
 from parsers.result import DocumentResult
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def read_file(
     result: DocumentResult | None = None,
     named: bool = True,
     read_as: str | None = None,
+    ocr: OcrOptions | None = None,
 ) -> DocumentResult:
     """Read, classify and extract one file; every failure is a Problem on the result, never raised.
 
@@ -56,18 +58,23 @@ def read_file(
     ``read_as``: ``data`` was already converted by LibreOffice (a legacy .doc/.wps/.et converted with
     the other legacy files of its message in one run) and is read as that format; ``fmt`` stays the
     file's own format for the contract and the rules.
+
+    ``ocr``: the OCR limits for scans and images (``[limits]`` ocr_max_pages, ocr_seconds_per_page).
     """
     res = result if result is not None else DocumentResult(filename=filename, container=None, format=fmt)
     if fmt in CONTAINERS:
         return res  # listed; its members follow as their own parts
     doc: Document | None = None
     if read:
-        doc = _guarded(res, "read", lambda: readers.read(data, read_as or fmt, filename, timeout=timeout))
+        doc = _guarded(res, "read",
+                       lambda: readers.read(data, read_as or fmt, filename, timeout=timeout, ocr=ocr))
         if doc is not None and read_as is not None:
             doc.meta["converted_from"] = fmt
         if doc is not None:
             res.problems.extend(doc.problems)
             res.text_trusted = doc.text_trusted
+            res.read_by = doc.meta.get("read_by") if doc.text_trusted else None
+            res.confidence = doc.meta.get("confidence") if res.read_by == "ocr" else None
         elif res.traces:
             res.text_trusted = False
     given = filename if named else ""  # a name we invented says nothing about the file
@@ -81,6 +88,7 @@ def read_file(
             res.fields = fields
         else:
             res.text_trusted = False  # nothing read: no "field missing" errors for our failure
+            res.read_by = res.confidence = None
     return res
 
 

@@ -4,7 +4,7 @@ The reader (:mod:`parsers.readers`) and the form extractors (:mod:`parsers.forms
 (see :func:`parsers.read_file.read_file`); the rules check a list of them; the daemon stores
 it. It serialises to one entry of the contract's ``documents`` list
 (../shared/contract/check-json.md); the extra keys (``sha256``, ``size``, ``text_trusted``,
-``problems``) are additions the contract allows.
+``problems``, ``read_by``, ``confidence``) are additions the contract allows.
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ class DocumentResult:
     sha256: str | None = None
     size: int = 0
     text_trusted: bool = True
+    #: how the fields were read: "text" (the file's own text), "ocr" (from an image: a scan, a photo),
+    #: None (nothing was read); the rules never base an error on OCR'd values alone
+    read_by: str | None = None
+    #: how sure the reader is of the fields as a whole (0–1; OCR's mean confidence), None when not known
+    confidence: float | None = None
     #: tracebacks of our own errors while reading it (document.internal_error): logged by the
     #: caller, never serialised, so a worker process can hand them back with the result
     traces: list[str] = field(default_factory=list)
@@ -44,6 +49,8 @@ class DocumentResult:
             "size": self.size,
             "text_trusted": self.text_trusted,
             "problems": [{"rule": p.rule, "detail": p.detail, "field": p.field} for p in self.problems],
+            "read_by": self.read_by,
+            "confidence": self.confidence,
         }
 
     @classmethod
@@ -59,5 +66,7 @@ class DocumentResult:
             sha256=d.get("sha256"),
             size=d.get("size", 0),
             text_trusted=d.get("text_trusted", True),
+            read_by=d.get("read_by"),
+            confidence=d.get("confidence"),
         )
 

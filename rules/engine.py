@@ -4,6 +4,10 @@ Order of findings: message problems, deadline, then per document (its problems, 
 rules), then missing forms, then cross-document checks. Field rules run only where their result
 can be trusted: on a document whose text is trusted, that has some content, and of the copy the
 rule names (the application's fields are required on the Word copy only).
+
+Values read by OCR are never the basis of an error on their own (:mod:`rules.ocr`): a field rule's
+error on an OCR'd document, and a missing-form or cross-document error that only the OCR'd values
+make, are warnings asking for a manual check.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rules.cross import CHECKS
 from rules.findings import Finding
 from rules.groups import groups_of
 from rules.kinds import KINDS
+from rules.ocr import collective, downgraded, ocr_read
 from rules.paths import Located, is_empty, leaf, quote, values_at
 from rules.presence import check_presence
 from rules.problems import UNTRUSTED, document_problems, problem_finding
@@ -51,11 +56,17 @@ def evaluate(
                 if f.rule in BLOCKING:
                     f.severity = "warning"  # another readable copy of the form arrived
         findings.extend(found)
-    findings.extend(check_presence(campaign, documents))
+    findings.extend(collective(lambda docs: submission_findings(campaign, docs), documents))
+    return _dedupe(findings)
+
+
+def submission_findings(campaign: Campaign, documents: list[DocumentResult]) -> list[Finding]:
+    """Missing forms, then the cross-document checks."""
+    findings = check_presence(campaign, documents)
     for rule in campaign.rules:
         if rule.kind == "cross":
             findings.extend(CHECKS[rule.params["check"]].check(campaign, rule, documents))
-    return _dedupe(findings)
+    return findings
 
 
 def redundant(campaign: Campaign, doc: DocumentResult, documents: list[DocumentResult]) -> bool:
@@ -97,7 +108,8 @@ def document_findings(campaign: Campaign, doc: DocumentResult) -> list[Finding]:
     if judgeable(doc):
         for rule in campaign.rules:
             if rule.kind != "cross" and rule.form == doc.form and _applies(rule, doc):
-                out.extend(apply_rule(campaign, rule, doc))
+                found = apply_rule(campaign, rule, doc)
+                out.extend([downgraded(f) for f in found] if ocr_read(doc) else found)
     elif doc.text_trusted and not out and not any(p.rule in BLOCKING for p in doc.problems):
         # trusted but nothing could be read: a layout the extractor does not know — not a pile of
         # "field missing" errors, one request for staff to look (only where rules would have run)

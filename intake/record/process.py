@@ -86,8 +86,8 @@ class Processor:
             assert msg is not None
             rows = sorted(s.exec(select(DocumentRow).where(DocumentRow.message_pk == pk)).all(),
                           key=lambda r: r.position)
-            docs = documents_from_rows(rows)
             old = msg.result or {}
+            docs = documents_from_rows(rows, old.get("documents") or [])
             result = judge(self.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
             result["message_problems"] = old.get("message_problems", [])
             record(s, self.cfg, self.campaign, msg, docs, [r.blob_path for r in rows], result, unpacked=None,
@@ -116,7 +116,8 @@ class Processor:
             blobs.append(str(self.store.put(part.data)[1]))
 
         limits = self.cfg.limits
-        rm = read_message(raw, self.pool, limits.to_limits(), limits.read_timeout_seconds, on_part=on_part)
+        rm = read_message(raw, self.pool, limits.to_limits(), limits.read_timeout_seconds, on_part=on_part,
+                          ocr=limits.ocr())
         when = receipt_time(rm.unpacked, msg.received_at)
         info = message_info(rm.unpacked, when, self.campaign)
         result = judge(self.campaign, info, rm.documents, when, rm.unpacked.problems).to_json()

@@ -103,12 +103,21 @@ def queue_receipt(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, 
     enqueue(s, msg.id, compose_receipt(cfg, campaign, unpacked, result, unit, doubtful=doubt))
 
 
-def documents_from_rows(rows: Sequence[DocumentRow]) -> list[DocumentResult]:
-    """Stored fields back into DocumentResults (in message order), so rules re-check without reading."""
-    return [DocumentResult.from_json({"filename": r.filename, "container": r.container, "format": r.format,
+def documents_from_rows(rows: Sequence[DocumentRow], stored: Sequence[dict[str, Any]] = ()) -> list[DocumentResult]:
+    """Stored fields back into DocumentResults (in message order), so rules re-check without reading.
+
+    ``stored``: the message's contract ``documents`` (same order), for what the rows do not keep:
+    ``read_by`` and ``confidence`` (an OCR'd document must stay one, or its errors would count again).
+    """
+    docs = [DocumentResult.from_json({"filename": r.filename, "container": r.container, "format": r.format,
                                       "form": r.form, "fields": r.fields or {}, "problems": r.problems or [],
                                       "sha256": r.sha256, "size": r.size, "text_trusted": r.text_trusted})
             for r in sorted(rows, key=lambda r: r.position)]
+    if len(stored) == len(docs):
+        for doc, old in zip(docs, stored, strict=True):
+            if isinstance(old, dict) and old.get("sha256") == doc.sha256:
+                doc.read_by, doc.confidence = old.get("read_by"), old.get("confidence")
+    return docs
 
 
 def message_info_of(result: dict[str, Any]) -> MessageInfo:

@@ -68,7 +68,7 @@ def extract(form: str, doc: Document, fmt: str) -> dict[str, Any]:
     if module is None:
         return {}
     fields = module.extract(doc) if doc.text_trusted else _empty(form)
-    if fmt == "pdf":
+    if fmt == "pdf" or doc.meta.get("read_by") == "ocr":  # cell text with the page's line wraps
         fields = {k: _unwrapped(v) for k, v in fields.items()}
     if form == "application" and fmt in ("pdf", "image"):
         fields["seal_detected"] = doc.meta.get("seal_detected")

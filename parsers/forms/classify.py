@@ -95,8 +95,8 @@ def _content_scores(doc: Document) -> dict[str, float]:
 
 
 def readable(doc: Document | None, fmt: str) -> bool:
-    """Whether the content may be trusted for classification at all."""
-    if doc is None or fmt == "image" or not doc.text_trusted:
+    """Whether the content may be trusted for classification at all (an image only when OCR read it)."""
+    if doc is None or not doc.text_trusted or (fmt == "image" and doc.meta.get("read_by") != "ocr"):
         return False
     return len(squash(doc.text())) >= 4
 

@@ -2,9 +2,13 @@
 
 Interface::
 
-    read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Document
+    read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOptions | None = None) -> Document
 
 ``fmt`` is the sniffed contract format (docx doc xlsx xls pdf wps et txt image other).
+Images, and PDFs without a text layer, are OCR'd (:mod:`parsers.readers.ocr`) within ``ocr``'s
+limits (default :class:`OcrOptions`; ``max_pages = 0`` switches OCR off); the Document then says
+``meta["read_by"] = "ocr"`` and ``meta["confidence"]``. Any other document read from its own text
+says ``meta["read_by"] = "text"``.
 Never raises for bad input: a corrupt, encrypted, truncated or unsupported file gives a
 Document with a Problem (document.unreadable / document.encrypted / document.scanned /
 document.cid_text / document.image / document.unsupported / document.timeout /
@@ -26,8 +30,9 @@ import functools
 from typing import Protocol
 
 from parsers.model import Document, Problem
-from parsers.readers import docx, office, ole, pdf, text, xls, xlsx
+from parsers.readers import docx, ocr, office, ole, pdf, text, xls, xlsx
 from parsers.readers.limits import cap_document, package_problem
+from parsers.readers.ocr import OcrOptions
 
 
 class Reader(Protocol):
@@ -88,10 +93,11 @@ def _xls(data: bytes, filename: str, timeout: float) -> Document:
     return doc
 
 
-def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Document:
+def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOptions | None = None) -> Document:
     """Read one file into the neutral model; bad input gives a Problem (our own bugs raise)."""
+    options = ocr if ocr is not None else OcrOptions()
     if fmt == "image":
-        return _failed("document.image", "image file: no text layer")
+        return _read_by(cap_document(_image(data, filename, timeout, options)))
     if not data:
         return _failed("document.unreadable", f"{fmt}: empty file")
     fmt, early = _choose(data, fmt)
@@ -99,6 +105,8 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Documen
         return early
     if fmt == "xls":
         reader: Reader | None = _xls
+    elif fmt == "pdf":
+        reader = functools.partial(pdf.read, ocr=options)
     else:
         reader = READERS.get(fmt)
     if reader is None:
@@ -107,4 +115,21 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0) -> Documen
         return Document(problems=[too_large], text_trusted=False)
     doc = reader(data, filename, timeout)
     doc.meta.setdefault("format", fmt)
-    return cap_document(doc)
+    return _read_by(cap_document(doc))
+
+
+def _image(data: bytes, filename: str, timeout: float, options: OcrOptions) -> Document:
+    """JPEG/PNG/TIFF/BMP/GIF/WebP attachments: OCR'd; ``document.image`` (manual review) when OCR is off,
+    over its limits, or reads nothing useful."""
+    doc = ocr.read_image(data, filename, timeout, options)
+    doc.meta.setdefault("format", "image")
+    return doc
+
+
+def _read_by(doc: Document) -> Document:
+    """``meta["read_by"]``: "ocr" (set by the OCR), "text" for any other document whose text is used."""
+    if doc.text_trusted:
+        doc.meta.setdefault("read_by", "text")
+    else:
+        doc.meta.pop("read_by", None)
+    return doc

@@ -5,23 +5,36 @@ their top edge, so a label line above a table keeps its place. pdfplumber leaves
 positions covered by a merged cell as None; they are filled from the cell that covers them
 geometrically so the grid obeys the model's merged-cell rule. Pages without characters but
 with images are scanned; ``(cid:NNN)`` characters mean a font without a Unicode map.
+
+A scanned PDF (no text layer at all) is OCR'd (:mod:`parsers.readers.ocr`): each page rendered by
+pdfium at 200 dpi, read, and its blocks joined as a text PDF's are (running headers dropped, a table
+going on over a page break made one). Over the OCR limits, or when OCR reads nothing useful, it stays
+``document.scanned`` (manual review), as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import time
+from collections.abc import Generator
 
 import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from PIL import Image
 
 from parsers.model import Block, Document, Problem, Table
-from parsers.readers import seal
+from parsers.readers import ocr, seal
+from parsers.readers.ocr import OcrOptions, OcrStopped
 
 MAX_DETAILED_PAGES = 50  # beyond this, plain text via pdfium (25× faster); forms are a few pages
 CID_RATIO = 0.05  # share of (cid:) characters above which the text is not trusted
 MIN_TEXT_CHARS = 20  # fewer visible characters than this in the whole file, with images: scanned
+OCR_DPI = 200  # scans are read at this resolution (A4: 1,654 × 2,339 px)
+OCR_MAX_PIXELS = 6_000_000  # a larger page (A3, a 200-inch poster) is rendered smaller, not bigger than this
+OCR_GRACE = 5.0  # seconds of the document's limit kept for the form extractors after OCR
 # Glyphs a subset font maps to nothing come out as NUL and other C0 controls: drop them.
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n")
 
@@ -41,7 +54,9 @@ def _encrypted(exc: BaseException) -> bool:
     return False
 
 
-def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
+def read(data: bytes, filename: str = "", timeout: float = 60.0, ocr: OcrOptions | None = None) -> Document:
+    """``ocr``: limits for OCR of a scanned PDF (default :class:`OcrOptions`; ``max_pages = 0``: none)."""
+    started = time.monotonic()
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         if _sideways(pdf):
@@ -66,7 +81,57 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
     except Exception as e:  # rendering is a nicety; never lose the text over it
         doc.meta["seal_detected"] = None
         doc.meta["seal_error"] = _reason(e)
+    if doc.meta.get("scanned"):
+        doc = _ocr_scanned(doc, data, ocr if ocr is not None else OcrOptions(),
+                           started + max(1.0, timeout - OCR_GRACE))
     return doc
+
+
+def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: float) -> Document:
+    """The scanned PDF's pages OCR'd into blocks; ``doc`` (document.scanned) unchanged, with the reason
+    noted in ``meta["ocr"]`` and the problem's detail, when OCR is off, over a limit or reads nothing."""
+    def unread(why: str) -> Document:
+        doc.meta["ocr"] = why
+        for p in doc.problems:
+            if p.rule == "document.scanned":
+                p.detail = f"{p.detail}; {why}"
+        return doc
+
+    pages = int(doc.meta.get("pages") or 0)
+    if options.max_pages <= 0:
+        return unread("OCR switched off")
+    if pages > options.max_pages:
+        return unread(f"OCR not tried: {pages} pages, over the limit of {options.max_pages}")
+    try:
+        with contextlib.closing(_page_images(data)) as images:
+            result = ocr.read_images(images, options, deadline)
+    except OcrStopped as e:
+        return unread(f"OCR stopped: {e}")
+    if not result.useful:
+        return unread(f"OCR read nothing useful (confidence {result.confidence:.2f})")
+    blocks: list[Block] = []
+    for page_blocks in _without_furniture([p.blocks for p in result.pages]):
+        _continue_table(blocks, page_blocks)
+    meta = {k: v for k, v in doc.meta.items() if k != "ocr"}
+    return Document(blocks=blocks, meta={**meta, **result.meta()})
+
+
+def _page_images(data: bytes) -> Generator[Image.Image, None, None]:
+    """Each page rendered at :data:`OCR_DPI` (smaller for pages over :data:`OCR_MAX_PIXELS`), one at a time."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                w, h = page.get_size()
+                scale = OCR_DPI / 72
+                scale *= min(1.0, (OCR_MAX_PIXELS / max(w * h * scale * scale, 1.0)) ** 0.5)
+                image = page.render(scale=scale, rotation=0).to_pil()
+            finally:
+                page.close()
+            yield image
+    finally:
+        pdf.close()
 
 
 def _sideways(pdf) -> bool:
