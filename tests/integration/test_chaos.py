@@ -72,7 +72,7 @@ def run_chaos(conf: Path, append, n_messages: int, kills: int, seed: int) -> dic
     sent = 0
     proc = None
     try:
-        for k in range(kills):
+        for _ in range(kills):
             proc = subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for _ in range(n_messages // kills):
