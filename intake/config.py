@@ -87,6 +87,7 @@ class ScheduleConfig:
     outbox_seconds: float = 15.0
     misfire_grace_seconds: float = 30.0
     stale_after_seconds: float = 600.0  # `intake status` exits 1 when the last good poll is older than this
+    stop_grace_seconds: float = 30.0  # after SIGTERM: the message in hand may take this long, then we exit anyway
 
 
 @dataclass
@@ -216,7 +217,8 @@ class Config:
 
 #: Numbers that must be above zero: a zero interval or limit would spin, refuse everything or never end.
 POSITIVE = frozenset({
-    "schedule.poll_seconds", "schedule.outbox_seconds", "schedule.stale_after_seconds", "source.imap.timeout", "reply.smtp.timeout",
+    "schedule.poll_seconds", "schedule.outbox_seconds", "schedule.stale_after_seconds",
+    "schedule.stop_grace_seconds", "source.imap.timeout", "reply.smtp.timeout",
     "reply.max_per_sender_per_hour", "reply.max_attempts", "reply.max_per_15_minutes", "reply.max_per_day",
     "limits.max_part_bytes", "limits.max_total_bytes",
     "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",

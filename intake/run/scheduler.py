@@ -14,6 +14,7 @@ within a second instead of within ``poll_seconds``; servers without IDLE fall ba
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -82,6 +83,10 @@ def serve(cfg: Config, daemon: Daemon) -> None:
         daemon.stopping.set()  # the pass stops after the message in hand, not after the whole batch
         if sched.running:
             sched.shutdown(wait=False)  # wakes start(); the executor is drained below
+        grace = cfg.schedule.stop_grace_seconds
+        timer = threading.Timer(grace, _give_up, args=(daemon, grace))
+        timer.daemon = True
+        timer.start()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -93,6 +98,19 @@ def serve(cfg: Config, daemon: Daemon) -> None:
     for executor in sched._executors.values():  # noqa: SLF001 - no public "drain" in 3.x
         executor.shutdown(wait=True)
     log.info("intake daemon stopped")
+
+
+def _give_up(daemon: Daemon, grace: float) -> None:
+    """The message in hand did not finish within the grace time: exit now. Nothing is lost — its ledger
+    row is still ``stored`` and the next start processes it — and the supervisor sees a clean stop. The
+    reading workers are killed first, so no process outlives the daemon."""
+    log.warning("stop: the work in hand did not finish within %gs; exiting anyway (it is redone at the next start)",
+                grace)
+    try:
+        daemon.pool.close()
+    finally:
+        logging.shutdown()
+    os._exit(0)
 
 
 def _poll(daemon: Daemon) -> None:

@@ -113,3 +113,69 @@ def test_sigterm_finishes_the_message_in_hand_and_starts_nothing_else(tmp_path: 
         rows = s.exec(select(MessageRow)).all()
     assert len(rows) < 6, "the daemon went on with the batch after SIGTERM"
     assert all(m.state == "processed" for m in rows), "the message in hand was left unfinished"
+
+
+def test_sigterm_exits_within_the_grace_time_even_when_the_message_in_hand_is_stuck(tmp_path: Path) -> None:
+    """A reader stuck far beyond the grace time: the daemon still exits 0 in time, and the message stays
+    'stored' for the next start (nothing lost)."""
+    import textwrap
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(textwrap.dedent("""
+        from parsers import readers
+        import time
+        def _stuck(data, filename, timeout):
+            time.sleep(600)
+        readers.READERS["docx"] = _stuck
+    """), encoding="utf-8")
+    conf = _conf(tmp_path, "[limits]\nread_timeout_seconds = 300.0\n")
+    conf.write_text(conf.read_text(encoding="utf-8").replace("outbox_seconds = 1.0\n",
+                                                             "outbox_seconds = 1.0\nstop_grace_seconds = 2.0\n"),
+                    encoding="utf-8")
+    (tmp_path / "inbox" / "01.eml").write_bytes(JIANGSU)
+    mark = f"grace-{os.getpid()}-{time.monotonic_ns()}"
+    env = dict(os.environ, PYTHONPATH=f"{site}{os.pathsep}{ROOT}", QC_TEST_MARK=mark)
+    daemon = subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    cfg = Config()
+    cfg.base_dir = tmp_path
+    cfg.storage.data_dir = "var"
+
+    def stored() -> bool:
+        try:
+            engine = open_ledger_readonly(cfg)
+        except LedgerUnavailable:
+            return False
+        with Session(engine) as s:
+            rows = s.exec(select(MessageRow)).all()
+        engine.dispose()
+        return len(rows) == 1
+
+    try:
+        assert _wait_for(stored, 60)
+        time.sleep(1.0)  # reading is under way (stuck)
+        daemon.send_signal(signal.SIGTERM)
+        t0 = time.monotonic()
+        assert daemon.wait(timeout=30) == 0
+        assert time.monotonic() - t0 < 15
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    engine = open_ledger_readonly(cfg)
+    with Session(engine) as s:
+        [m] = s.exec(select(MessageRow)).all()
+    assert m.state == "stored"  # redone at the next start
+    import psutil
+
+    def left() -> list:  # noqa: ANN202
+        out = []
+        for p in psutil.process_iter():
+            try:
+                if p.environ().get("QC_TEST_MARK") == mark:
+                    out.append(p)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        return out
+
+    assert _wait_for(lambda: not left(), 10), "a reading worker outlived the daemon"
