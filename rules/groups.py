@@ -114,14 +114,14 @@ GROUP_ITEMS = (("application_word", "application", "word"), ("application_pdf", 
 
 def group_table(documents: list[DocumentResult]) -> list[dict[str, Any]]:
     """The groups a submission recommends, each with which of its own items arrived (units contract)."""
-    from rules.copies import copy_of
+    from rules.copies import received_as
 
     groups = groups_of(documents)
     table: list[dict[str, Any]] = [{"company": g.company, "group_name": g.group_name, "topic": g.topic,
               "topic_type": g.topic_type if g.topic_type in ("问题解决型", "创新型") else None, "forms": {}}
              for g in groups]
     for key, form, copy in GROUP_ITEMS:
-        docs = [d for d in documents if d.form == form and (copy is None or copy_of(d) == copy)]
+        docs = [d for d in documents if d.form == form and received_as(d, copy)]  # a broken file is no copy
         for row, mine in zip(table, assign(groups, docs), strict=True):
             row["forms"][key] = bool(mine)
     for row, g in zip(table, groups, strict=True):  # topic from the group's own application when the list has none
