@@ -71,10 +71,31 @@ def read_message(
         if on_part is not None:
             on_part(part)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
+    no_ocr_for_word_twins(jobs, ocr)
     convert_legacy(jobs, read_timeout)
     documents = pool.read_all(jobs)
     forms.pair_documents(documents)
     return ReadMessage(unpacked, documents, unpacked.parts)
+
+
+def no_ocr_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> None:
+    """The sealed PDF (or photo) copies of 申报表 whose Word copies came too are not OCR'd: the notice's
+    normal pair, the fields are read from the Word copy (rules check only that copy) and pairing finds
+    the twin by name, so OCR would cost seconds a page for nothing. Only when the names say so (both
+    named as 申报表) and there are no more such scans than Word copies."""
+    from parsers.forms.classify import name_scores
+    from parsers.readers.ocr import OcrOptions
+
+    def by_name(job: Job) -> str | None:
+        scores = name_scores(job.result.filename) if job.named else {}
+        return max(scores, key=lambda f: scores[f]) if scores else None
+
+    words = [j for j in jobs if j.result.format in ("docx", "doc", "wps") and by_name(j) == "application"]
+    scans = [j for j in jobs if j.result.format in ("pdf", "image") and by_name(j) == "application"]
+    if scans and len(scans) <= len(words):
+        base = ocr or OcrOptions()
+        for j in scans:
+            j.ocr = OcrOptions(0, base.seconds_per_page, "OCR not needed: the 申报表's Word copy came with it")
 
 
 #: legacy formats LibreOffice turns into what the readers read; converted per message in one run

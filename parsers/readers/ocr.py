@@ -32,6 +32,7 @@ raises :class:`OcrStopped` and the caller keeps the old answer (``document.scann
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import statistics
 import time
@@ -72,6 +73,8 @@ class OcrOptions:
 
     max_pages: int = 10
     seconds_per_page: float = 20.0
+    #: why OCR is off (max_pages = 0) for this document, for the problem's detail
+    reason: str = "OCR switched off"
 
 
 class OcrStopped(Exception):
@@ -412,11 +415,16 @@ def _ticked(gray: np.ndarray, quad: np.ndarray, text: str) -> str:
         return text
     for part in np.split(cols, np.flatnonzero(np.diff(cols) > 1) + 1):
         block = region[:, part[0]:part[-1] + 1]
-        rows = np.flatnonzero(block.any(axis=1))
-        bw, bh = len(part), rows[-1] - rows[0] + 1
-        if not (0.35 * h <= bh <= 0.9 * h and 0.75 <= bw / bh <= 1.33):
+        rows = np.flatnonzero(block.mean(axis=1) >= 0.5)  # dense rows: a speck of dust is no part of it
+        if not len(rows):
             continue
-        if block[rows[0]:rows[-1] + 1].mean() >= 0.85:
+        block = block[rows[0]:rows[-1] + 1]
+        used = np.flatnonzero(block.mean(axis=0) >= 0.5)
+        if not len(used):
+            continue
+        block = block[:, used[0]:used[-1] + 1]
+        bh, bw = block.shape
+        if 0.35 * h <= bh <= 0.9 * h and 0.75 <= bw / bh <= 1.33 and block.mean() >= 0.85:
             at = round(len(text) * (part[0] / max(1, region.shape[1])))
             return text[:at] + "■" + text[at:]
     return text
@@ -658,7 +666,7 @@ def read_image(data: bytes, filename: str = "", timeout: float = 60.0, options: 
                         meta={"ocr": why})
 
     if options.max_pages <= 0:
-        return unread("no text layer (OCR switched off)")
+        return unread(f"no text layer ({options.reason})")
     try:
         img = Image.open(io.BytesIO(data))
         w, h = img.size
@@ -666,7 +674,8 @@ def read_image(data: bytes, filename: str = "", timeout: float = 60.0, options: 
             return unread(f"{w}×{h} px: too large to OCR")
         if max(w, h) < MIN_IMAGE_SIDE:
             return unread(f"{w}×{h} px: too small to be a page")
-        frames = list(image_frames(img))  # decoded here: a truncated file fails now
+        # decoded here, so a truncated file fails now; one frame over the limit is enough to say so
+        frames = list(itertools.islice(image_frames(img), options.max_pages + 1))
         sealed = seal_in_image(frames[0])
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as e:
         return unread(f"cannot be decoded ({type(e).__name__}: {e})"[:200])

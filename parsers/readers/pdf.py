@@ -99,7 +99,7 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
 
     pages = int(doc.meta.get("pages") or 0)
     if options.max_pages <= 0:
-        return unread("OCR switched off")
+        return unread(options.reason)
     if pages > options.max_pages:
         return unread(f"OCR not tried: {pages} pages, over the limit of {options.max_pages}")
     try:
