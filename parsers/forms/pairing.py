@@ -71,11 +71,12 @@ def _adopt_by_container(documents: list) -> None:
     """Photos and scans named by a camera or scanner (``IMG_0001.jpg``, ``DSC00417.JPG``) inside an
     archive whose name says what they are (``小组活动照片.zip``): they are that form. Only for files
     without readable text whose own name says nothing, and only when the archive's name points to
-    one form alone (``申报表、总结.zip`` decides nothing)."""
+    one form alone (``申报表、总结.zip`` decides nothing). A photo OCR read some words from (a banner, a
+    whiteboard) but that is no form is still a photo of that archive."""
     from parsers.forms import EXTRACTORS  # the registry imports this module
 
     for d in documents:
-        if d.form != "unknown" or not d.container or d.format not in PDF_LIKE or d.text_trusted:
+        if d.form != "unknown" or not d.container or d.format not in PDF_LIKE or (d.text_trusted and d.read_by != "ocr"):
             continue
         if name_scores(d.filename):
             continue
