@@ -16,6 +16,7 @@ from intake.config import Config
 from intake.run.lock import DaemonLock, LockHeld
 from intake.store.migrations import LedgerUnavailable, open_ledger, open_ledger_readonly
 from intake.store.rows import MessageRow
+from tests.processes import none_left
 
 ROOT = Path(__file__).resolve().parents[2]
 JIANGSU = (ROOT / "examples" / "inbox" / "01-jiangsu-complete.eml").read_bytes()
@@ -166,16 +167,4 @@ def test_sigterm_exits_within_the_grace_time_even_when_the_message_in_hand_is_st
     with Session(engine) as s:
         [m] = s.exec(select(MessageRow)).all()
     assert m.state == "stored"  # redone at the next start
-    import psutil
-
-    def left() -> list:  # noqa: ANN202
-        out = []
-        for p in psutil.process_iter():
-            try:
-                if p.environ().get("QC_TEST_MARK") == mark:
-                    out.append(p)
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                continue
-        return out
-
-    assert _wait_for(lambda: not left(), 10), "a reading worker outlived the daemon"
+    assert none_left(mark), "a reading worker outlived the daemon"

@@ -33,6 +33,7 @@ from rules import load_campaign
 from tests.fixtures import forms as fixture_forms
 from tests.fixtures.data import make_unit
 from tests.fixtures.mail import build_message
+from tests.processes import none_left
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = make_unit(7, n_groups=1)
@@ -211,17 +212,4 @@ def test_intake_check_kills_a_stuck_reader_and_leaves_no_process(tmp_path: Path,
     timed_out = {f["document"] for f in result["findings"] if f["rule"] == "document.timeout"}
     assert timed_out == {"附件1 申报表.docx", "工作总结.docx"}
 
-    def marked() -> list[psutil.Process]:
-        out = []
-        for p in psutil.process_iter():
-            try:
-                if p.environ().get("QC_TEST_MARK") == mark:
-                    out.append(p)
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                continue
-        return out
-
-    deadline = time.monotonic() + 10
-    while marked() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert marked() == [], "intake check left a reading process behind"
+    assert none_left(mark), "intake check left a reading process behind"
