@@ -22,7 +22,7 @@ from intake.config import Config
 from intake.reply.limits import pauses
 from intake.staff.views import local_time
 from intake.store.migrations import open_ledger_readonly
-from intake.store.rows import DocumentRow, MailboxStateRow, MessageRow, OutboxRow
+from intake.store.rows import AlertRow, DocumentRow, MailboxStateRow, MessageRow, OutboxRow
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -58,6 +58,9 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
                              "attempts": m.attempts, "retry_at": _aware(m.retry_at)} for m in failed],
         # sending held by a provider's refusal (163.com's MI:STC daily limit, DT:SUM …), see intake.reply.limits
         "sending_paused": [x for x in pauses(s, now) if x["active"]],
+        # polling incidents still open (one staff alert each, intake.staff.alerts)
+        "open_incidents": [{"source": a.source, "kind": a.kind, "since": _aware(a.opened_at), "notified": a.notified}
+                           for a in s.exec(select(AlertRow).where(col(AlertRow.closed_at).is_(None))).all()],
         "max_age_seconds": max_age,
         "ok": bool(sources) and not any(x["stale"] for x in sources),
     }
@@ -88,6 +91,10 @@ def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None
     m, r = data["messages"], data["receipts"]
     con.print(f"邮件：已处理 {m['processed']}，待处理 {m['stored']}，处理失败 {m['failed']}")
     con.print(f"回执：已发送 {r['sent']}，待发送 {r['pending']}，发送失败 {r['failed']}")
+    for a in data["open_incidents"]:
+        what = "邮箱拒绝登录（授权码？）" if a["kind"] == "auth" else "轮询失败"
+        con.print(f"[red]未恢复的故障[/red]：{a['source']} {what}，自 {local_time(a['since'])}"
+                  f"{'，已通知工作人员' if a['notified'] else ''}")
     for x in data["sending_paused"]:
         until = local_time(x["paused_until"]) if x["paused_until"] else "配置修正之前"
         con.print(f"[red]回执发送已暂停[/red]（{x['tag'] or x['kind']}，至 {until}）：{x['reason']}")

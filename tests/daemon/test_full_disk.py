@@ -55,7 +55,10 @@ def test_a_full_disk_stops_fetching_visibly_and_recovers_by_itself(small_disk: P
     assert not stats.poll_ok and stats.processed == 0
     with Session(open_ledger(cfg)) as s:
         assert s.exec(select(MessageRow)).all() == []  # nothing recorded half-way
-        [src] = status_data(s, 600)["sources"]
+        data = status_data(s, 600)
+        [src] = data["sources"]
+        [incident] = data["open_incidents"]  # staff see the outage as an open incident
+        assert incident["source"] == src["source"] and incident["kind"] == "stale"
     assert "No space left" in (src["last_error"] or "") or "ENOSPC" in (src["last_error"] or "")
     ballast.unlink()  # room again: the next pass takes the message without anyone's help
     stats = run(cfg, once=True)
@@ -64,3 +67,4 @@ def test_a_full_disk_stops_fetching_visibly_and_recovers_by_itself(small_disk: P
         [m] = s.exec(select(MessageRow)).all()
         assert m.state == "processed"
         assert status_data(s, 600)["sources"][0]["last_error"] is None
+        assert status_data(s, 600)["open_incidents"] == []
