@@ -410,3 +410,18 @@ def test_a_sealed_copy_beside_its_word_copy_is_not_ocrd():
     alone = [job("申报表盖章.pdf", "pdf")]
     no_ocr_for_word_twins(alone, None)
     assert alone[0].ocr is None  # no Word copy: the scan is the only source
+
+
+def test_reprocess_keeps_a_document_ocrd():
+    """`intake reprocess` rebuilds documents from the ledger rows, which keep no read_by: it comes back
+    from the stored contract JSON, so an OCR'd document's errors stay warnings after a rule change."""
+    from intake.record.recording import documents_from_rows
+    from intake.store.rows import DocumentRow
+
+    row = DocumentRow(position=0, filename="附件3.png", format="image", form="statistics", sha256="ab",
+                      fields={"mobile": "1391234567"})
+    [doc] = documents_from_rows([row], [{"filename": "附件3.png", "sha256": "ab", "read_by": "ocr",
+                                         "confidence": 0.97}])
+    assert (doc.read_by, doc.confidence) == ("ocr", 0.97)
+    [other] = documents_from_rows([row], [{"filename": "附件3.png", "sha256": "cd", "read_by": "ocr"}])
+    assert other.read_by is None
