@@ -30,16 +30,21 @@ def test_jobs_never_overlap_and_coalesce(cfg):
         daemon.close()
 
 
+def _start_daemon(tmp_path: Path, poll: float, outbox: float) -> subprocess.Popen:
+    """``intake run`` on a folder inbox under tmp_path (the inbox must exist), output captured."""
+    conf = tmp_path / "c.toml"
+    conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n'
+                    f"[schedule]\npoll_seconds = {poll}\noutbox_seconds = {outbox}\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
 def test_sigterm_stops_cleanly_after_processing(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "01.eml").write_bytes(build_message([], message_id="<s1@x>"))
-    conf = tmp_path / "c.toml"
-    conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n'
-                    "[schedule]\npoll_seconds = 0.2\noutbox_seconds = 0.2\n", encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = _start_daemon(tmp_path, poll=0.2, outbox=0.2)
     try:
         outbox = tmp_path / "var" / "outbox"
         deadline = time.monotonic() + 30
@@ -64,12 +69,7 @@ def test_a_receipt_leaves_at_once_not_at_the_next_outbox_interval(tmp_path):
     """The outbox interval is an hour here: only the wake-up after each recorded message can send it."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    conf = tmp_path / "c.toml"
-    conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n'
-                    "[schedule]\npoll_seconds = 0.5\noutbox_seconds = 3600\n", encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "intake.cli", "run", "-c", str(conf)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = _start_daemon(tmp_path, poll=0.5, outbox=3600)
     try:
         outbox = tmp_path / "var" / "outbox"
         deadline = time.monotonic() + 60
