@@ -82,13 +82,13 @@ def missing_forms(findings: list[dict[str, Any]]) -> list[str]:
 
 
 def _unit_record(campaign: Campaign, name: str, roster_unit: RosterUnit | None, um: UnitMessages,
-                 outbox: dict[int, OutboxRow], claims: list[MessageRow]) -> UnitRecord:
+                 outbox: dict[int, OutboxRow], claims: list[MessageRow], required: list[dict[str, Any]]) -> UnitRecord:
     msgs = sorted(um.messages, key=lambda m: (_aware(m.received_at or m.stored_at), m.id or 0))
     submissions = [m for m in msgs if _is_submission(m)]
     unit = um.unit
     if unit is None or not submissions:
         status, late, findings = "not_submitted", False, []
-        missing_from = [f.to_json() for f in evaluate(campaign, [], None, [])]  # everything the campaign requires
+        missing_from = required  # everything the campaign requires
     else:
         status, late, findings = unit.status or "incomplete", bool(unit.late), list(unit.findings or [])
         missing_from = findings
@@ -134,14 +134,15 @@ def unit_records(s: Session, campaign: Campaign, roster: Roster) -> list[UnitRec
             by_unit.setdefault(m.unit_key, []).append(m)
         elif m.claimed_unit:
             claims.setdefault(m.claimed_unit, []).append(m)
+    required = [f.to_json() for f in evaluate(campaign, [], None, [])]  # what a unit that sent nothing lacks: once
     records = []
     for ru in roster.units:
         records.append(_unit_record(campaign, ru.name, ru, UnitMessages(units.get(ru.name), by_unit.get(ru.name, [])),
-                                    outbox, claims.get(ru.name, [])))
+                                    outbox, claims.get(ru.name, []), required))
     for key, unit in units.items():
         if roster.get(key) is None and by_unit.get(key):
             records.append(_unit_record(campaign, unit.recommender or key, None, UnitMessages(unit, by_unit[key]),
-                                        outbox, []))
+                                        outbox, [], required))
     records.sort(key=lambda r: (STATUS_ORDER.index(r.entry["status"]), not r.entry["on_roster"], r.entry["unit"]))
     return records
 
