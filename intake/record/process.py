@@ -1,7 +1,10 @@
 """Stage 2 of recording: take a ``stored`` message through the pipeline and record the result.
 
-One message at a time, from the ledger (never from the mailbox), so a message left ``stored``
-by a crash or a kill is simply processed at the next pass. A failure is recorded on the row
+Each message from the ledger (never from the mailbox), so a message left ``stored`` by a crash
+or a kill is simply processed at the next pass. The expensive stage (:meth:`Processor.read`:
+unpack, read, extract) touches neither the ledger nor the mailbox, so the next messages of a
+backlog are read while the current one is recorded (:mod:`intake.record.ahead`); judging and
+recording stay in arrival order, one transaction per message. A failure is recorded on the row
 (``failed`` with the error and the time of the next try, :func:`retry_delay`), never raised: one
 bad message must not stop the pass, and it is tried again by itself.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from intake.config import Config
-from intake.pipeline import judge, message_info, read_message, receipt_time
+from intake.pipeline import ReadMessage, judge, message_info, read_message, receipt_time
 from intake.record.recording import documents_from_rows, message_info_of, problem_json, problems_of, record
 from intake.record.roster import Roster
 from intake.store.objects import Store
@@ -39,6 +43,14 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 @dataclass
+class Read:
+    """A message after the expensive stages: what :meth:`Processor.read` hands to the recording step."""
+
+    message: ReadMessage
+    blobs: list[str | None]  # where each part's bytes were stored, in the parts' order
+
+
+@dataclass
 class Processor:
     """What processing needs: the config, the ledger, the campaign, the object store and the readers."""
 
@@ -51,8 +63,12 @@ class Processor:
     #: when a set, units are not re-evaluated per message but their keys collected here (reprocess)
     defer_units: set[str] | None = None
 
-    def process(self, pk: int) -> bool:
-        """Read, judge and record one stored message; a failure is recorded, never raised."""
+    def process(self, pk: int, ahead: Future[Read] | None = None) -> bool:
+        """Read, judge and record one stored message; a failure is recorded, never raised.
+
+        ``ahead``: the message's reading, already started (:mod:`intake.record.ahead`); its
+        exception, if any, is this message's failure like any other.
+        """
         if not self._begin(pk):
             return False
         try:
@@ -60,7 +76,8 @@ class Processor:
                 msg = s.get(MessageRow, pk)
                 if msg is None:
                     return False
-                self._read_judge_record(s, msg)
+                read = ahead.result() if ahead is not None else self.read(msg.sha256)
+                self._judge_record(s, msg, read)
                 s.commit()
                 log.info("message %s processed: %s", pk, msg.status)
             return True
@@ -107,9 +124,11 @@ class Processor:
         with Session(self.engine) as s:
             return s.get(MessageRow, pk) is not None
 
-    def _read_judge_record(self, s: Session, msg: MessageRow) -> None:
-        """The expensive stages; each part's bytes are stored as they come, then all is recorded."""
-        raw = self.store.get(msg.sha256)
+    def read(self, sha256: str) -> Read:
+        """The expensive stages for the stored raw message ``sha256``: no ledger, no mailbox, so it may
+        run in another thread while earlier messages are recorded; each part's bytes are stored as
+        they come (content-addressed, atomic writes)."""
+        raw = self.store.get(sha256)
         blobs: list[str | None] = []
 
         def on_part(part: Part) -> None:
@@ -118,6 +137,11 @@ class Processor:
         limits = self.cfg.limits
         rm = read_message(raw, self.pool, limits.to_limits(), limits.read_timeout_seconds, on_part=on_part,
                           ocr=limits.ocr())
+        return Read(rm, blobs)
+
+    def _judge_record(self, s: Session, msg: MessageRow, read: Read) -> None:
+        """Judge what was read and record it all (the message, documents, findings, unit, receipt)."""
+        rm = read.message
         when = receipt_time(rm.unpacked, msg.received_at)
         info = message_info(rm.unpacked, when, self.campaign)
         result = judge(self.campaign, info, rm.documents, when, rm.unpacked.problems).to_json()
@@ -127,5 +151,5 @@ class Processor:
         msg.from_addr = rm.unpacked.from_addr or msg.from_addr
         msg.subject = rm.unpacked.subject if rm.unpacked.subject is not None else msg.subject
         msg.defects = list(rm.unpacked.defects)
-        record(s, self.cfg, self.campaign, msg, rm.documents, blobs, result, rm.unpacked, roster=self.roster,
+        record(s, self.cfg, self.campaign, msg, rm.documents, read.blobs, result, rm.unpacked, roster=self.roster,
                defer_units=self.defer_units)

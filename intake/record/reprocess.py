@@ -14,6 +14,7 @@ must not mail every unit in the country.)
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, col, select
 
 from intake.config import Config
+from intake.record.ahead import ReadAhead
 from intake.record.units import evaluate_unit
 from intake.run.daemon import Daemon
 from intake.store.rows import MessageRow, UnitRow
@@ -68,25 +70,34 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
         # units are evaluated once each at the end, not once per message (linear, not quadratic)
         touched: set[str] = set()
         daemon.processor.defer_units = touched
+
+        def note(pk: int, before: str, ok: bool | None) -> None:
+            """One message done: count it, advance the bar, note a change of state."""
+            report.checked += 1
+            bar.advance(task)
+            with Session(daemon.engine) as s:
+                m = s.get(MessageRow, pk)
+                assert m is not None
+                after = _label(m.state, m.status)
+                if m.state == "failed":
+                    report.failed.append(pk)
+            if before != after:
+                report.messages.append(Change(pk, before, after))
+
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       disable=not progress, transient=True) as bar:
             task = bar.add_task("重新检查" if not reparse else "重新读取", total=len(todo))
-            for pk, state, status in todo:
-                assert pk is not None  # a row read from the ledger has its primary key
-                if reparse or state != "processed":
-                    daemon.process(pk)
-                else:
-                    daemon.processor.recheck(pk)
-                report.checked += 1
-                bar.advance(task)
-                with Session(daemon.engine) as s:
-                    m = s.get(MessageRow, pk)
-                    assert m is not None
-                    before, after = _label(state, status), _label(m.state, m.status)
-                    if m.state == "failed":
-                        report.failed.append(pk)
-                if before != after:
-                    report.messages.append(Change(pk, before, after))
+            with ReadAhead(daemon.processor, daemon.pool.limits.size) as ahead:  # --reparse: all cores
+                for pk, state, status in todo:
+                    assert pk is not None  # a row read from the ledger has its primary key
+                    then = functools.partial(note, pk, _label(state, status))
+                    if reparse or state != "processed":
+                        ahead.add(pk, then)
+                    else:
+                        ahead.finish()  # in ledger order: what is being read is recorded first
+                        daemon.processor.recheck(pk)
+                        then(None)
+                ahead.finish()
         daemon.processor.defer_units = None
         with Session(daemon.engine) as s:
             for key in sorted(touched):

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from intake.config import Config
 from intake.fetch import Incoming, Source, open_source
+from intake.record.ahead import ReadAhead
 from intake.record.ingest import ingest
 from intake.record.judges import configured_register
 from intake.record.process import Processor
@@ -80,38 +81,47 @@ class Daemon:
         stats = stats if stats is not None else PassStats()
         with self.lock:
             self._note_poll(error=None, started=True)
-            try:
-                for pk in self._stored_pks():
-                    if self.stopping.is_set():
-                        break
-                    self._count(stats, self.process(pk))
-                for item in self.source.fetch():
-                    if self.stopping.is_set():  # stop between messages; the rest waits in the mailbox
-                        break
-                    stats.fetched += 1
-                    new_pk = self.ingest(item)
-                    if new_pk is None:
-                        stats.duplicates += 1
-                    else:
-                        self._count(stats, self.process(new_pk))
-                    self.source.done(item)
-            except Exception as e:
-                # Mailbox or disk trouble: stop this pass (the resume point has not moved past
-                # anything unrecorded), say so, and try again at the next poll.
-                log.error("poll of %s stopped: %s: %s", self.source.name, type(e).__name__, e)
-                self._note_poll(error=f"{type(e).__name__}: {e}")
-                self._check_alerts()
-                raise
+            with ReadAhead(self.processor, self.pool.limits.size) as ahead:
+                try:
+                    for pk in self._stored_pks():
+                        if self.stopping.is_set():
+                            break
+                        ahead.add(pk, lambda ok: self._count(stats, bool(ok)))
+                    for item in self.source.fetch():
+                        if self.stopping.is_set():  # stop between messages; the rest waits in the mailbox
+                            break
+                        stats.fetched += 1
+                        new_pk = self.ingest(item)
+                        if new_pk is None:
+                            stats.duplicates += 1
+                        ahead.add(new_pk, self._then_done(stats, item))
+                    ahead.finish()  # what is in hand is finished, also when stopping
+                except Exception as e:
+                    # Mailbox or disk trouble: stop this pass (the resume point has not moved past
+                    # anything unrecorded), say so, and try again at the next poll. Messages in hand
+                    # stay ``stored`` and are processed first at the next pass.
+                    log.error("poll of %s stopped: %s: %s", self.source.name, type(e).__name__, e)
+                    self._note_poll(error=f"{type(e).__name__}: {e}")
+                    self._check_alerts()
+                    raise
             self._note_poll(error=None)
             self._check_alerts()
         return stats
+
+    def _then_done(self, stats: PassStats, item: Incoming) -> Callable[[bool | None], None]:
+        """After a fetched message is recorded (or found a duplicate): count it, tell the mailbox."""
+        def then(ok: bool | None) -> None:
+            if ok is not None:
+                self._count(stats, ok)
+            self.source.done(item)
+        return then
 
     def ingest(self, item: Incoming) -> int | None:
         """Store and record one fetched message (see :mod:`intake.record.ingest`)."""
         return ingest(self.engine, self.store, self.cfg.data_dir, self.source.name, item)
 
     def process(self, pk: int) -> bool:
-        """Process one stored message (see :mod:`intake.record.process`)."""
+        """Process one stored message by itself (see :mod:`intake.record.process`; a pass reads ahead)."""
         return self.processor.process(pk)
 
     def send(self) -> int:
