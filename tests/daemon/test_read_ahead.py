@@ -1,0 +1,124 @@
+"""Read ahead (intake/record/ahead.py): a backlog's next messages are read while the oldest is recorded,
+and yet everything is recorded, counted and marked done in arrival order."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import Session, col, select
+
+from intake.fetch.folder import FolderSource
+from intake.record.ahead import ReadAhead
+from intake.record.process import Processor
+from intake.run.daemon import Daemon
+from intake.store.rows import MessageRow
+from tests.fixtures.mail import build_message
+
+
+def _drop_three(drop) -> None:  # noqa: ANN001
+    for i in range(3):
+        drop(f"{i:02d}.eml", build_message([], subject=f"第{i}封", message_id=f"<ahead{i}@x>"))
+
+
+def _processed(daemon: Daemon) -> list[MessageRow]:
+    with Session(daemon.engine) as s:
+        return list(s.exec(select(MessageRow).order_by(col(MessageRow.id))).all())
+
+
+def test_the_next_message_is_read_while_the_first_is_recorded_and_all_stays_in_order(cfg, drop, monkeypatch):
+    cfg.workers.processes = 2
+    _drop_three(drop)
+    real_read, real_record = Processor.read, Processor._judge_record
+    reads: list[str] = []
+    second_read = threading.Event()
+    recorded: list[str | None] = []
+    done: list[str] = []
+
+    def read(self, sha):  # noqa: ANN001, ANN202
+        reads.append(sha)
+        if len(reads) == 1:  # one message at a time would wait here for ever
+            assert second_read.wait(30), "the second message was not read while the first was"
+        else:
+            second_read.set()
+        return real_read(self, sha)
+
+    def record(self, s, msg, read):  # noqa: ANN001, ANN202
+        recorded.append(msg.subject)
+        return real_record(self, s, msg, read)
+
+    real_done = FolderSource.done
+
+    def mark(self, item):  # noqa: ANN001, ANN202
+        done.append(item.ref)
+        return real_done(self, item)
+
+    monkeypatch.setattr(Processor, "read", read)
+    monkeypatch.setattr(Processor, "_judge_record", record)
+    monkeypatch.setattr(FolderSource, "done", mark)
+    daemon = Daemon(cfg)
+    try:
+        stats = daemon.run_pass()
+        rows = _processed(daemon)
+    finally:
+        daemon.close()
+    assert stats.processed == 3 and stats.failed == 0 and stats.sent == 3
+    assert second_read.is_set()
+    assert recorded == ["第0封", "第1封", "第2封"]  # recorded in arrival order
+    assert [r.state for r in rows] == ["processed"] * 3
+    assert [r.processed_at for r in rows] == sorted(r.processed_at for r in rows)
+    assert [d.rsplit("/", 1)[-1] for d in done] == ["00.eml", "01.eml", "02.eml"]  # mailbox told in order
+
+
+def test_large_messages_are_read_one_after_the_other(cfg, drop, monkeypatch):
+    cfg.workers.processes = 2
+    _drop_three(drop)
+    events: list[str] = []
+    real_read, real_record = Processor.read, Processor._judge_record
+
+    def read(self, sha):  # noqa: ANN001, ANN202
+        events.append("read")
+        return real_read(self, sha)
+
+    def record(self, s, msg, read):  # noqa: ANN001, ANN202
+        events.append("record")
+        return real_record(self, s, msg, read)
+
+    monkeypatch.setattr(Processor, "read", read)
+    monkeypatch.setattr(Processor, "_judge_record", record)
+    daemon = Daemon(cfg)
+    try:
+        pks = [daemon.ingest(item) for item in daemon.source.fetch()]
+        with ReadAhead(daemon.processor, depth=2, max_bytes=1) as ahead:  # every message is "large"
+            for pk in pks:
+                ahead.add(pk)
+            ahead.finish()
+        rows = _processed(daemon)
+    finally:
+        daemon.close()
+    assert events == ["read", "record"] * 3
+    assert [r.state for r in rows] == ["processed"] * 3
+
+
+def test_a_reading_failure_is_that_message_s_alone(cfg, drop, monkeypatch):
+    cfg.workers.processes = 2
+    _drop_three(drop)
+    real_read = Processor.read
+    calls: list[str] = []
+
+    def read(self, sha):  # noqa: ANN001, ANN202
+        calls.append(sha)
+        if len(calls) == 2:
+            raise OSError("disk trouble while reading ahead")
+        return real_read(self, sha)
+
+    monkeypatch.setattr(Processor, "read", read)
+    daemon = Daemon(cfg)
+    try:
+        stats = daemon.run_pass()
+        rows = _processed(daemon)
+    finally:
+        daemon.close()
+    assert stats.processed == 2 and stats.failed == 1
+    assert [r.state for r in rows] == ["processed", "failed", "processed"]
+    assert "disk trouble while reading ahead" in (rows[1].error or "")
+    assert rows[1].retry_at is not None  # tried again by itself later
