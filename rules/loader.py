@@ -278,7 +278,8 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
     kind = entry.get("kind")
     if kind not in KINDS and kind != "cross":
         raise src.error(f"{where}: unknown kind {kind!r} (known: {', '.join([*KINDS, 'cross'])})", rid, "kind")
-    allowed = RULE_KEYS | set(KINDS[kind].PARAMS if kind in KINDS else ())
+    spec: Any = KINDS[kind] if kind in KINDS else CHECKS.get(str(entry.get("check")))
+    allowed = RULE_KEYS | set(spec.PARAMS if spec is not None else ())
     _keys(src, entry, allowed, where, rid)
     severity = _severity(src, entry.get("severity"), where, rid, "severity")
     message = entry.get("message")
@@ -292,19 +293,12 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
         if form is not None and form not in FORMS:
             raise src.error(f"{where}: unknown form {form!r}", rid)
         mod = CHECKS[check]
+        params = {"check": check, **_params(src, entry, mod, where, rid, f"cross check {check!r}", "check")}
         return [Rule(rid, kind, severity, message, form or mod.FORM, entry.get("field", mod.FIELD),
-                     params={"check": check}, source_id=rid)]
+                     params=params, source_id=rid)]
     if form not in FORMS:
         raise src.error(f"{where}: unknown form {form!r} (known: {', '.join(FORMS)})", rid, "form")
-    params = {k: entry[k] for k in KINDS[kind].PARAMS if k in entry}
-    for k, (typ, needed) in KINDS[kind].PARAMS.items():
-        if needed and k not in entry:
-            raise src.error(f"{where}: kind {kind!r} needs {k!r}", rid, "kind")
-        if k in entry and (not isinstance(entry[k], typ) or isinstance(entry[k], bool) and typ is not bool):
-            raise src.error(f"{where}: {k!r} has the wrong type ({type(entry[k]).__name__})", rid, k)
-    validate = getattr(KINDS[kind], "validate", None)
-    if validate is not None and (why := validate(params)):
-        raise src.error(f"{where}: {why}", rid, next(iter(params), "kind"))
+    params = _params(src, entry, KINDS[kind], where, rid, f"kind {kind!r}", "kind")
     if kind == "compare" and (why := check_field_path(form, params["other"])):
         raise src.error(f"{where}: other: {why}", rid, "other")
     copy = entry.get("copy")
@@ -329,6 +323,25 @@ def _expand(src: _Source, entry: dict[str, Any], rid: str) -> list[Rule]:
     for f in fields:
         if why := check_field_path(form, f):
             raise src.error(f"{where}: {why}", rid, "fields" if "fields" in entry else "field")
+        if kind == "unique":  # the item keys that make two items the same must be keys of the list's items
+            for k in (k for combo in params["keys"] for k in combo):
+                if why := check_field_path(form, f"{f}[].{k}"):
+                    raise src.error(f"{where}: keys: {why}", rid, "keys")
         key = f.replace("[].", ".")
         out.append(Rule(rid.replace("{field}", key), kind, severity, message, form, f, copy, when, params, rid))
     return out
+
+
+def _params(src: _Source, entry: dict[str, Any], spec: Any, where: str, rid: str, what: str,
+            anchor: str) -> dict[str, Any]:
+    """The parameters a kind or cross check takes (``spec.PARAMS``), typed and validated."""
+    params = {k: entry[k] for k in spec.PARAMS if k in entry}
+    for k, (typ, needed) in spec.PARAMS.items():
+        if needed and k not in entry:
+            raise src.error(f"{where}: {what} needs {k!r}", rid, anchor)
+        if k in entry and (not isinstance(entry[k], typ) or isinstance(entry[k], bool) and typ is not bool):
+            raise src.error(f"{where}: {k!r} has the wrong type ({type(entry[k]).__name__})", rid, k)
+    validate = getattr(spec, "validate", None)
+    if validate is not None and (why := validate(params)):
+        raise src.error(f"{where}: {why}", rid, next(iter(params), anchor))
+    return params

@@ -22,9 +22,14 @@ def exact_key(name: object) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(name)))
 
 
+def bare_key(name: object) -> str:
+    """:func:`exact_key` without punctuation and quotes, case kept: a name's parts as a message may show them."""
+    return _PUNCT.sub("", exact_key(name))
+
+
 def loose_key(name: object) -> str:
-    """:func:`exact_key` without punctuation and quotes, lower-case, for pairing."""
-    return _PUNCT.sub("", exact_key(name)).lower()
+    """:func:`bare_key` lower-case, for pairing."""
+    return bare_key(name).lower()
 
 
 def mentions(text: object, name: object, min_len: int = 2) -> bool:

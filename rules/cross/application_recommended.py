@@ -14,6 +14,7 @@ from rules.paths import leaf
 FORM = "application"
 FIELD = "group_name"
 PLACEHOLDERS: tuple[str, ...] = ("value", "company", "recommendation")
+PARAMS: dict[str, tuple[type | tuple[type, ...], bool]] = {}
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

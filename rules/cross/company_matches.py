@@ -13,6 +13,7 @@ from rules.names import quoted
 FORM = "recommendation"
 FIELD = "groups[].company"
 PLACEHOLDERS: tuple[str, ...] = ("row", "value", "other_value", "application", "group")
+PARAMS: dict[str, tuple[type | tuple[type, ...], bool]] = {}
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

@@ -13,6 +13,7 @@ from rules.names import quoted
 FORM = "recommendation"
 FIELD = "groups[].group_name"
 PLACEHOLDERS: tuple[str, ...] = ("row", "value", "other_value", "application", "company")
+PARAMS: dict[str, tuple[type | tuple[type, ...], bool]] = {}
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

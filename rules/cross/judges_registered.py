@@ -15,6 +15,7 @@ from rules.paths import leaf
 FORM = "recommendation"
 FIELD = "judges[].certificate_no"
 PLACEHOLDERS: tuple[str, ...] = ("row", "value", "name", "other_value")
+PARAMS: dict[str, tuple[type | tuple[type, ...], bool]] = {}
 
 
 def _key(text: Any) -> str:

@@ -14,6 +14,7 @@ from rules.paths import leaf
 FORM = "review"
 FIELD = "entries[].name"
 PLACEHOLDERS: tuple[str, ...] = ("row", "value")
+PARAMS: dict[str, tuple[type | tuple[type, ...], bool]] = {}
 
 
 def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Finding]:

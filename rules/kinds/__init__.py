@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rules.kinds import compare, contains, count, length, one_of, pattern, range_, required
+from rules.kinds import (
+    compare,
+    contains,
+    count,
+    length,
+    one_of,
+    parent_prefix,
+    pattern,
+    range_,
+    required,
+    suffix,
+    unique,
+)
 
 if TYPE_CHECKING:
     from rules.campaign import Rule
@@ -36,4 +48,7 @@ KINDS: dict[str, Kind] = {
     "count": count,
     "compare": compare,
     "contains": contains,
+    "suffix": suffix,
+    "parent_prefix": parent_prefix,
+    "unique": unique,
 }
