@@ -23,7 +23,8 @@ import email.policy
 import quopri
 import re
 from collections import Counter
-from email.parser import BytesParser
+
+from intake.unpack.feed import parse_bytes
 
 Message = email.message.Message
 _FIELD = re.compile(rb"(?im)^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*")
@@ -75,7 +76,7 @@ def strict_parse(raw: bytes) -> Message | None:
     """The stdlib's strict parse (``policy.default``: the RFC 5322 grammar for structured headers,
     so ``boundary="x" (comment)`` is ``x``), when it splits a multipart the lenient parse could not."""
     try:
-        msg = BytesParser(policy=email.policy.default).parsebytes(raw)
+        msg = parse_bytes(raw, email.policy.default)
     except Exception:  # noqa: BLE001 - a parser failing on hostile input is one repair that did not work
         return None
     return None if split_failed(msg) else msg
