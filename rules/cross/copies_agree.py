@@ -50,12 +50,18 @@ def twins(documents: list[DocumentResult]) -> list[tuple[DocumentResult, Documen
     apps = [d for d in documents if _readable(d)]
     words = [d for d in apps if copy_of(d) == "word"]
     pdfs = [d for d in apps if copy_of(d) == "pdf"]
-    out = []
+    out: list[tuple[DocumentResult, DocumentResult]] = []
+    used: set[int] = set()
     for w in words:
         mark = w.fields.get("paired_with")
-        hits = [p for p in pdfs if mark and p.filename == mark and p.fields.get("paired_with") in (None, w.filename)]
+        hits = [p for p in pdfs if mark and p.filename == mark and id(p) not in used
+                and p.fields.get("paired_with") in (None, w.filename)]
+        if len(hits) > 1:  # one file holding several forms: its parts share the name, the group tells them apart
+            key = loose_key(w.fields.get("group_name"))
+            hits = [p for p in hits if key and loose_key(p.fields.get("group_name")) == key]
         if len(hits) == 1:
             out.append((w, hits[0]))
+            used.add(id(hits[0]))
     paired = {id(d) for pair in out for d in pair}
     free_words = [w for w in words if id(w) not in paired and not w.fields.get("paired_with")]
     free_pdfs = [p for p in pdfs if id(p) not in paired and not p.fields.get("paired_with")]

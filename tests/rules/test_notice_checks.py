@@ -64,6 +64,18 @@ def test_unpaired_copies_are_matched_by_their_one_group_name(campaign):
     assert [f.field for f in hits] == ["topic"]
 
 
+def test_parts_of_one_file_are_told_apart_by_group(campaign):
+    """Two 申报表 in one .docx and both PDF copies in one .pdf: the parts share their file names."""
+    docs = [d for d in B.submission() if d.form != "application"]
+    words = [A(0), A(1)]
+    pdfs = [A(0, "pdf"), A(1, "pdf", topic="研制焊接工序专用工具")]
+    for w, p in zip(words, pdfs, strict=True):
+        w.filename, p.filename = "申报表（两个小组）.docx", "申报表（两个小组）盖章.pdf"
+        w.fields["paired_with"], p.fields["paired_with"] = p.filename, w.filename
+    hits = _rules(evaluate(campaign, docs + words + pdfs, None, []), "cross.application.copies_mismatch")
+    assert [(f.field, B.GROUPS[1][1] in f.message) for f in hits] == [("topic", True)]
+
+
 def test_scanned_pdf_copy_takes_no_part(campaign):
     docs = B.replace(B.submission(), B.scanned_application_pdf(0))
     assert _rules(evaluate(campaign, docs, None, []), "cross.application.copies_mismatch") == []
