@@ -57,15 +57,18 @@ class ReadAhead:
         self._hand: deque[_InHand] = deque()
         self._threads = ThreadPoolExecutor(self.depth, thread_name_prefix="read-ahead")
 
-    def add(self, pk: int | None, then: Callable[[bool | None], None] = lambda ok: None) -> None:
-        """Take message ``pk`` in hand (None: only ``then(None)``, in its turn)."""
+    def add(self, pk: int | None, then: Callable[[bool | None], None] = lambda ok: None,
+            raw: bytes | None = None) -> None:
+        """Take message ``pk`` in hand (None: only ``then(None)``, in its turn); ``raw``: its bytes when
+        the caller has them (just fetched), else they are read from the store."""
         if pk is None:
             self._hand.append(_InHand(None, None, 0, then))
         else:
             sha, size = self._raw_of(pk)
+            size = len(raw) if raw is not None else size
             while self._hand and (len(self._hand) >= self.depth or self._held() + size > self.max_bytes):
                 self._settle()
-            reading = self._threads.submit(self.processor.read, sha) if sha is not None else None
+            reading = self._threads.submit(self.processor.read, sha, raw) if sha is not None else None
             self._hand.append(_InHand(pk, reading, size, then))
         while len(self._hand) > self.depth:
             self._settle()

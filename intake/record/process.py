@@ -124,11 +124,12 @@ class Processor:
         with Session(self.engine) as s:
             return s.get(MessageRow, pk) is not None
 
-    def read(self, sha256: str) -> Read:
+    def read(self, sha256: str, raw: bytes | None = None) -> Read:
         """The expensive stages for the stored raw message ``sha256``: no ledger, no mailbox, so it may
         run in another thread while earlier messages are recorded; each part's bytes are stored as
-        they come (content-addressed, atomic writes)."""
-        raw = self.store.get(sha256)
+        they come (content-addressed, atomic writes). ``raw``: the bytes just fetched and stored (not
+        read back from the store: one copy of a large message in memory, not two)."""
+        raw = raw if raw is not None else self.store.get(sha256)
         blobs: list[str | None] = []
 
         def on_part(part: Part) -> None:

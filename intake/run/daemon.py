@@ -10,6 +10,7 @@ repeated after a crash therefore re-does only what was not committed, and sends 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -94,7 +95,10 @@ class Daemon:
                         new_pk = self.ingest(item)
                         if new_pk is None:
                             stats.duplicates += 1
-                        ahead.add(new_pk, self._then_done(stats, item))
+                        # the mailbox is told later, in order; what it needs of the message is its reference
+                        ahead.add(new_pk, self._then_done(stats, dataclasses.replace(item, raw=b"")),
+                                  raw=item.raw if new_pk is not None else None)
+                        del item
                     ahead.finish()  # what is in hand is finished, also when stopping
                 except Exception as e:
                     # Mailbox or disk trouble: stop this pass (the resume point has not moved past

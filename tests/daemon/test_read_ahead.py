@@ -34,13 +34,13 @@ def test_the_next_message_is_read_while_the_first_is_recorded_and_all_stays_in_o
     recorded: list[str | None] = []
     done: list[str] = []
 
-    def read(self, sha):  # noqa: ANN001, ANN202
+    def read(self, sha, raw=None):  # noqa: ANN001, ANN202
         reads.append(sha)
         if len(reads) == 1:  # one message at a time would wait here for ever
             assert second_read.wait(30), "the second message was not read while the first was"
         else:
             second_read.set()
-        return real_read(self, sha)
+        return real_read(self, sha, raw)
 
     def record(self, s, msg, read):  # noqa: ANN001, ANN202
         recorded.append(msg.subject)
@@ -75,9 +75,9 @@ def test_large_messages_are_read_one_after_the_other(cfg, drop, monkeypatch):
     events: list[str] = []
     real_read, real_record = Processor.read, Processor._judge_record
 
-    def read(self, sha):  # noqa: ANN001, ANN202
+    def read(self, sha, raw=None):  # noqa: ANN001, ANN202
         events.append("read")
-        return real_read(self, sha)
+        return real_read(self, sha, raw)
 
     def record(self, s, msg, read):  # noqa: ANN001, ANN202
         events.append("record")
@@ -105,11 +105,11 @@ def test_a_reading_failure_is_that_message_s_alone(cfg, drop, monkeypatch):
     real_read = Processor.read
     calls: list[str] = []
 
-    def read(self, sha):  # noqa: ANN001, ANN202
+    def read(self, sha, raw=None):  # noqa: ANN001, ANN202
         calls.append(sha)
         if len(calls) == 2:
             raise OSError("disk trouble while reading ahead")
-        return real_read(self, sha)
+        return real_read(self, sha, raw)
 
     monkeypatch.setattr(Processor, "read", read)
     daemon = Daemon(cfg)
