@@ -128,8 +128,6 @@ class ReadingPool:
         if not jobs:
             return []
         pool = self._started()
-        budget = self.limits.message_budget
-        deadline = time.monotonic() + budget if budget > 0 else math.inf
         pending = []
         for job in jobs:
             p = _Pending(job)
@@ -137,7 +135,23 @@ class ReadingPool:
                                                       job.read_as, job.ocr),
                                      timeout=job.timeout + GRACE_SECONDS if job.timeout > 0 else None)
             pending.append(p)
+        deadline = self._deadline(pending)
         return [self._collect(p, deadline) for p in pending]
+
+    def _deadline(self, pending: Sequence[_Pending]) -> float:
+        """When the message's budget ends: counted from when its first document starts being read, not
+        from when it was queued — while a backlog is read ahead, a message's documents may wait
+        behind another message's, and that wait is not the message's own reading time. The wait
+        itself is bounded (by the budget again), so a pool that never starts anything cannot stall."""
+        budget = self.limits.message_budget
+        if budget <= 0:
+            return math.inf
+        queued = time.monotonic()
+        while not any(p.future.running() or p.future.done() for p in pending):
+            if time.monotonic() - queued > budget:
+                break
+            time.sleep(0.01)
+        return time.monotonic() + budget
 
     def _collect(self, p: _Pending, deadline: float) -> DocumentResult:
         import pebble

@@ -144,6 +144,30 @@ def test_the_message_budget_stops_the_documents_still_waiting(monkeypatch, appli
     assert "budget" in results[-1].problems[-1].detail
 
 
+def test_a_message_waiting_behind_another_keeps_its_whole_budget(monkeypatch, application_docx) -> None:
+    """Read ahead queues two messages on the same workers: the second one's budget starts when its first
+    document does, so waiting behind the first message is not counted against it."""
+    real = readers.READERS["docx"]
+
+    def two_seconds(data: bytes, filename: str, timeout: float):
+        time.sleep(2)
+        return real(data, filename, timeout)
+
+    monkeypatch.setitem(readers.READERS, "docx", two_seconds)
+    out: dict[str, list[DocumentResult]] = {}
+    with ReadingPool(WorkerLimits(processes=1, read_timeout=30.0, message_budget=3.0), context="fork") as pool:
+        pool.read_all([_job(application_docx, "预热 申报表.docx")])  # the worker is up before the clock matters
+        first = threading.Thread(target=lambda: out.setdefault("first", pool.read_all([_job(application_docx)])))
+        first.start()
+        time.sleep(0.2)
+        out["second"] = pool.read_all([_job(application_docx, "第二封 申报表.docx")])  # 2 s waiting + 2 s reading
+        first.join()
+    for name in ("first", "second"):
+        [res] = out[name]
+        assert "document.timeout" not in [p.rule for p in res.problems], (name, res.problems)
+        assert res.fields["company"] == GROUP.company
+
+
 def test_an_extractor_bug_is_a_staff_only_finding_not_a_resend_request(monkeypatch, caplog, application_docx) -> None:
     def broken_extract(form, doc, fmt):
         raise ZeroDivisionError("injected extractor bug")
