@@ -25,6 +25,7 @@ import math
 import multiprocessing
 import os
 import resource
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -105,19 +106,21 @@ class ReadingPool:
         self.limits = limits or WorkerLimits()
         self._context = context
         self._pool: pebble.ProcessPool | None = None
+        self._starting = threading.Lock()  # read-ahead threads may ask for the pool at the same moment
 
     def _started(self) -> pebble.ProcessPool:
         import pebble  # here, not at import: the CLI's start-up (intake --help) need not load it
 
-        if self._pool is None:
-            ctx = multiprocessing.get_context(self._context)
-            if self._context == "forkserver":
-                ctx.set_forkserver_preload(_PRELOAD)
-            self._pool = pebble.ProcessPool(
-                max_workers=self.limits.size, context=ctx, initializer=_init_worker,
-                initargs=(self.limits.memory_mb * 1024 * 1024,),
-            )
-        return self._pool
+        with self._starting:
+            if self._pool is None:
+                ctx = multiprocessing.get_context(self._context)
+                if self._context == "forkserver":
+                    ctx.set_forkserver_preload(_PRELOAD)
+                self._pool = pebble.ProcessPool(
+                    max_workers=self.limits.size, context=ctx, initializer=_init_worker,
+                    initargs=(self.limits.memory_mb * 1024 * 1024,),
+                )
+            return self._pool
 
     def read_all(self, jobs: Sequence[Job]) -> list[DocumentResult]:
         """Read every job in parallel, in its own killable worker; results in the jobs' order.
