@@ -22,7 +22,7 @@ from intake.config import Config
 from intake.reply.limits import pauses
 from intake.staff.views import local_time
 from intake.store.migrations import open_ledger_readonly
-from intake.store.rows import AlertRow, DocumentRow, MailboxStateRow, MessageRow, OutboxRow
+from intake.store.rows import AlertRow, DocumentRow, MailboxStateRow, MessageRow, OutboxRow, ReminderRow
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -61,9 +61,21 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
         # polling incidents still open (one staff alert each, intake.staff.alerts)
         "open_incidents": [{"source": a.source, "kind": a.kind, "since": _aware(a.opened_at), "notified": a.notified}
                            for a in s.exec(select(AlertRow).where(col(AlertRow.closed_at).is_(None))).all()],
+        # the latest reminder day: who was reminded and whether it went out (intake.staff.remind)
+        "reminders": _latest_reminders(s),
         "max_age_seconds": max_age,
         "ok": bool(sources) and not any(x["stale"] for x in sources),
     }
+
+
+def _latest_reminders(s: Session) -> dict[str, Any] | None:
+    """The most recent reminder day's rows, counted by state; None before any reminder."""
+    day = s.exec(select(func.max(ReminderRow.day))).one()
+    if day is None:
+        return None
+    rows = s.exec(select(ReminderRow).where(ReminderRow.day == day).order_by(col(ReminderRow.unit))).all()
+    count = {state: sum(r.state == state for r in rows) for state in ("queued", "sent", "failed")}
+    return {"day": day.isoformat(), "units": [r.unit for r in rows], **count}
 
 
 def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None) -> bool:
@@ -91,6 +103,9 @@ def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None
     m, r = data["messages"], data["receipts"]
     con.print(f"邮件：已处理 {m['processed']}，待处理 {m['stored']}，处理失败 {m['failed']}")
     con.print(f"回执：已发送 {r['sent']}，待发送 {r['pending']}，发送失败 {r['failed']}")
+    if (rem := data["reminders"]) is not None:
+        con.print(f"催报（{rem['day']}）：{len(rem['units'])} 个单位，已发送 {rem['sent']}，待发送 {rem['queued']}"
+                  f"，发送失败 {rem['failed']}")
     for a in data["open_incidents"]:
         what = "邮箱拒绝登录（授权码？）" if a["kind"] == "auth" else "轮询失败"
         con.print(f"[red]未恢复的故障[/red]：{a['source']} {what}，自 {local_time(a['since'])}"

@@ -255,3 +255,8 @@ def test_the_command_queues_todays_reminders_once(tmp_path):
     assert second.exit_code == 0 and "已排队 0 封。" in second.output and second.output.count("已提醒（queued）") == 6
     assert runner.invoke(app, ["run", "--once", "-c", str(conf)]).exit_code == 0  # the daemon's sender delivers them
     assert len(list((tmp_path / "var" / "outbox").glob("reminder-*.eml"))) == 6
+    status = runner.invoke(app, ["status", "--json", "-c", str(conf)])  # staff see today's reminders
+    rem = json.loads(status.output)["reminders"]
+    assert rem["sent"] == 6 and rem["queued"] == 0 and rem["failed"] == 0 and len(rem["units"]) == 6
+    text = runner.invoke(app, ["status", "-c", str(conf)]).output
+    assert f"催报（{rem['day']}）：6 个单位，已发送 6，待发送 0，发送失败 0" in text

@@ -153,6 +153,19 @@ def test_liveness_is_red_with_a_last_error(site: Path, tmp_path: Path, monkeypat
     assert 'class="card alive bad"' in page and "最近的错误" in page and "LOGIN failed: 授权码错误" in page
 
 
+def test_the_latest_reminder_day_is_on_the_overview(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = _private_copy(site, tmp_path)
+    with sqlite3.connect(cfg.data_dir / "ledger.db") as db:
+        rows = [("浙江省质量协会", "2020-09-12", "sent"), ("浙江省质量协会", "2020-09-14", "sent"),
+                ("广东省质量协会", "2020-09-14", "failed"), ("四川省质量协会", "2020-09-14", "queued")]
+        db.executemany("INSERT INTO reminder (unit, day, status, to_addr, state, created_at) "
+                       "VALUES (?, ?, 'incomplete', 'x@y.cn', ?, '2020-09-14 02:00:00')", rows)
+    monkeypatch.setenv(cfg.web.token_env, TOKEN)
+    with TestClient(create_app(cfg)) as c:
+        page = c.get("/", headers=AUTH).text
+    assert "催报（2020-09-14）" in page and "3 个单位：已发送 1，待发送 1" in page and "发送失败 1" in page
+
+
 def test_chart_counts_submissions_by_day_toward_the_deadline(web_cfg: Config) -> None:
     campaign = load_campaign(web_cfg.rules_path)
     engine = open_ledger_readonly(web_cfg)
