@@ -21,7 +21,7 @@ from rules.campaign import Campaign, Rule
 from rules.copies import copy_of
 from rules.cross import CHECKS
 from rules.findings import Finding
-from rules.groups import groups_of
+from rules.groups import distinct, groups_of
 from rules.kinds import KINDS
 from rules.ocr import collective, downgraded, ocr_read
 from rules.paths import Located, is_empty, leaf, quote, values_at
@@ -79,7 +79,7 @@ def redundant(campaign: Campaign, doc: DocumentResult, documents: list[DocumentR
               and (spec.required != "per_group" or copy_of(d) == copy_of(doc))]
     if spec.required != "per_group":
         return bool(others)
-    groups = groups_of(documents)
+    groups = distinct(groups_of(documents))
     return bool(groups) and len(others) >= len(groups)
 
 

@@ -76,6 +76,21 @@ def groups_of(documents: list[DocumentResult]) -> list[Group]:
     return list(seen.values())
 
 
+def distinct(groups: list[Group]) -> list[Group]:
+    """``groups`` without the rows that repeat an earlier row's 企业名称 and 小组名称: a group listed twice
+    in the 推荐表 is one group (``recommendation.groups.duplicate`` says so), not a second one whose
+    申报表 and 成果报告 would then be "missing"."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for g in groups:
+        key = (loose_key(g.company), loose_key(g.group_name))
+        if all(key) and key in seen:
+            continue
+        seen.add(key)
+        out.append(g)
+    return out
+
+
 def _names_group(doc: DocumentResult, group: Group) -> bool:
     own = doc.fields.get("group_name") if isinstance(doc.fields, dict) else None
     if not is_empty(own) and group.group_name and loose_key(own) == loose_key(group.group_name):

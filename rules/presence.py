@@ -20,7 +20,7 @@ from parsers.result import DocumentResult
 from rules.campaign import Campaign
 from rules.copies import received_as
 from rules.findings import Finding
-from rules.groups import Group, assign, groups_of
+from rules.groups import Group, assign, distinct, groups_of
 
 
 def missing_id(spec_form: str, copies: list[str], copy: str | None) -> str:
@@ -54,7 +54,7 @@ def check_presence(campaign: Campaign, documents: list[DocumentResult]) -> list[
                 findings.append(_finding(campaign, f"{form}.missing", form, spec.severity, **names))
             continue
         if groups is None:
-            groups = groups_of(documents)
+            groups = distinct(groups_of(documents))
         wanted: list[str | None] = [*spec.copies] or [None]  # None: any copy
         for copy in wanted:
             docs = [d for d in present if received_as(d, copy)]
