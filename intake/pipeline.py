@@ -35,7 +35,9 @@ class ReadMessage:
 
     unpacked: Unpacked
     documents: list[DocumentResult]
-    parts: list[Part]  # same order as documents, for storing the bytes
+    #: same order as documents, for storing the bytes: a file holding several forms is listed once per
+    #: form (the same Part each time; its bytes are stored once, content-addressed)
+    parts: list[Part]
 
 
 def part_job(part: Part, read_timeout: float, ocr: OcrOptions | None = None) -> Job:
@@ -64,18 +66,25 @@ def read_message(
     on_part: Callable[[Part], None] | None = None,
     ocr: OcrOptions | None = None,
 ) -> ReadMessage:
-    """Unpack, then read every part in the pool's workers. ``on_part`` lets the daemon store each part;
-    ``ocr``: the OCR limits for scans and images (``[limits]`` ocr_*; None: the defaults)."""
+    """Unpack, then read every part in the pool's workers; a part may give several documents (one file,
+    several forms: :mod:`parsers.forms.split`). ``on_part`` lets the daemon store each document's part,
+    in the documents' order: a file of three forms is handed over three times (a content-addressed
+    store keeps its bytes once). ``ocr``: the OCR limits for scans and images (``[limits]`` ocr_*; None:
+    the defaults). Keeps no state of its own: several threads may read messages at once."""
     unpacked = unpack_message(raw, limits)
-    for part in unpacked.parts:
-        if on_part is not None:
-            on_part(part)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
     no_ocr_for_word_twins(jobs, ocr)
     convert_legacy(jobs, read_timeout)
-    documents = pool.read_all(jobs)
+    documents: list[DocumentResult] = []
+    parts: list[Part] = []
+    for part, docs in zip(unpacked.parts, pool.read_each(jobs), strict=True):
+        for doc in docs:
+            if on_part is not None:
+                on_part(part)
+            documents.append(doc)
+            parts.append(part)
     forms.pair_documents(documents)
-    return ReadMessage(unpacked, documents, unpacked.parts)
+    return ReadMessage(unpacked, documents, parts)
 
 
 def no_ocr_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> None:

@@ -92,11 +92,12 @@ def _init_worker(memory_bytes: int) -> None:
 
 
 def _read_job(data: bytes, result: DocumentResult, read: bool, timeout: float, named: bool = True,
-              read_as: str | None = None, ocr: OcrOptions | None = None) -> DocumentResult:
-    from parsers.read_file import read_file  # preloaded in the fork server; the parent never needs it
+              read_as: str | None = None, ocr: OcrOptions | None = None) -> list[DocumentResult]:
+    """One file read in a worker: a result per form it holds (nearly always one)."""
+    from parsers.read_file import read_forms  # preloaded in the fork server; the parent never needs it
 
-    return read_file(data, result.filename, result.format, timeout=timeout, read=read, result=result, named=named,
-                     read_as=read_as, ocr=ocr)
+    return read_forms(data, result.filename, result.format, timeout=timeout, read=read, result=result, named=named,
+                      read_as=read_as, ocr=ocr)
 
 
 class ReadingPool:
@@ -123,10 +124,15 @@ class ReadingPool:
             return self._pool
 
     def read_all(self, jobs: Sequence[Job]) -> list[DocumentResult]:
-        """Read every job in parallel, in its own killable worker; results in the jobs' order.
+        """Every form of every job (see :meth:`read_each`), in the jobs' order, one list."""
+        return [doc for docs in self.read_each(jobs) for doc in docs]
+
+    def read_each(self, jobs: Sequence[Job]) -> list[list[DocumentResult]]:
+        """Read every job in parallel, in its own killable worker; for each job (in the jobs' order)
+        a result per form its file holds — nearly always one; a workbook of three forms gives three.
 
         Never raises for a document: a worker that passes its limit, dies or runs out of the
-        message's budget gives the document a Problem instead.
+        message's budget gives the document a Problem instead (one result: the file as it came).
         """
         if not jobs:
             return []
@@ -156,13 +162,23 @@ class ReadingPool:
             time.sleep(0.01)
         return time.monotonic() + budget
 
-    def _collect(self, p: _Pending, deadline: float) -> DocumentResult:
+    def _collect(self, p: _Pending, deadline: float) -> list[DocumentResult]:
+        out = self._outcome(p, deadline)
+        if isinstance(out, DocumentResult):
+            return [out]
+        for doc in out:
+            for trace in doc.traces:
+                log.error("internal error while reading a document (staff: document.internal_error)\n%s", trace)
+        return out
+
+    def _outcome(self, p: _Pending, deadline: float) -> list[DocumentResult] | DocumentResult:
+        """The worker's results, or the unpack stage's result with the reason it has none."""
         import pebble
 
         res = p.job.result
         try:
             wait = None if deadline == math.inf else max(0.0, deadline - time.monotonic())
-            out: DocumentResult = p.future.result(timeout=wait)
+            out: list[DocumentResult] = p.future.result(timeout=wait)
         except concurrent.futures.TimeoutError:
             if not p.future.done():  # the message's budget is spent: stop this one too
                 p.future.cancel()
@@ -177,8 +193,6 @@ class ReadingPool:
         except Exception as e:  # noqa: BLE001 - pickling or pool trouble: ours, not the sender's
             log.error("reading %r failed in the pool: %s: %s", res.filename, type(e).__name__, e)
             return _failed(res, "document.internal_error", f"pool: {type(e).__name__}: {e}"[:300])
-        for trace in out.traces:
-            log.error("internal error while reading a document (staff: document.internal_error)\n%s", trace)
         return out
 
     def close(self) -> None:

@@ -85,6 +85,22 @@ Block = str | Table
 
 
 @dataclass
+class Division:
+    """Where a natural division of the file begins: a worksheet, a PDF page, a Word section.
+
+    Readers mark them and never decide what they mean; the splitter (:mod:`parsers.forms.split`)
+    decides whether the file holds several forms. ``start`` is the index in
+    :attr:`Document.blocks` of the division's first block (it runs to the next division's start);
+    ``kind`` is ``sheet``, ``page`` or ``section``; ``label`` is what a person calls it (the sheet's
+    name, the page number), empty when there is none.
+    """
+
+    start: int
+    kind: str
+    label: str = ""
+
+
+@dataclass
 class Document:
     """One file's content: paragraphs and tables in reading order, plus what the reader noticed.
 
@@ -92,12 +108,14 @@ class Document:
     ToUnicode map giving ``(cid:NNN)``); extractors then return nothing and staff review it.
     ``meta`` carries reader observations that rules may use, e.g. ``pages``, ``scanned``,
     ``seal_detected`` (bool, PDFs only), ``converted_from`` ('doc', 'wps', ...).
+    ``divisions``: where its sheets, pages or sections begin (in block order; may be empty).
     """
 
     blocks: list[Block] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     text_trusted: bool = True
     meta: dict = field(default_factory=dict)
+    divisions: list[Division] = field(default_factory=list)
 
     @property
     def paragraphs(self) -> list[str]:

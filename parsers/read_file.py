@@ -1,4 +1,4 @@
-"""One file → one :class:`DocumentResult`: read it, classify it, extract its form's fields.
+"""One file → a :class:`DocumentResult` per form it holds: read it, classify it, extract each form's fields.
 
 This is the unit of work a reading worker does (``intake/workers.py`` runs it in a killable
 process). Two kinds of failure are kept apart, because they mean opposite things to the
@@ -14,6 +14,7 @@ sender:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from collections.abc import Callable
@@ -45,7 +46,29 @@ def read_file(
     read_as: str | None = None,
     ocr: OcrOptions | None = None,
 ) -> DocumentResult:
+    """The file's first form (see :func:`read_forms`, which the workers call, for every form of it)."""
+    return read_forms(data, filename, fmt, timeout=timeout, read=read, result=result, named=named, read_as=read_as,
+                      ocr=ocr)[0]
+
+
+def read_forms(
+    data: bytes,
+    filename: str,
+    fmt: str,
+    *,
+    timeout: float = 60.0,
+    read: bool = True,
+    result: DocumentResult | None = None,
+    named: bool = True,
+    read_as: str | None = None,
+    ocr: OcrOptions | None = None,
+) -> list[DocumentResult]:
     """Read, classify and extract one file; every failure is a Problem on the result, never raised.
+
+    One result per form the file holds (:mod:`parsers.forms.split`): nearly always one, with
+    ``part`` None; a workbook of three forms, or a .docx with three groups' 申报表, gives one per form,
+    each with its ``part``, the file's name, format, size and hash, and the file's own problems on the
+    first only.
 
     ``read=False`` (a part the unpack stage already refused) skips the reader but still
     classifies by name, so the receipt can say *which* form's file was bad. ``timeout`` is
@@ -63,7 +86,7 @@ def read_file(
     """
     res = result if result is not None else DocumentResult(filename=filename, container=None, format=fmt)
     if fmt in CONTAINERS:
-        return res  # listed; its members follow as their own parts
+        return [res]  # listed; its members follow as their own parts
     doc: Document | None = None
     if read:
         doc = _guarded(res, "read",
@@ -77,10 +100,28 @@ def read_file(
             res.confidence = doc.meta.get("confidence") if res.read_by == "ocr" else None
         elif res.traces:
             res.text_trusted = False
-    given = filename if named else ""  # a name we invented says nothing about the file
+    pieces = _guarded(res, "split", lambda: forms.split(doc, fmt)) if doc is not None else None
+    if pieces is None or len(pieces) < 2:
+        _classify_extract(res, doc, filename if named else "", fmt)  # a name we invented says nothing
+        return [res]
+    out: list[DocumentResult] = []
+    for i, piece in enumerate(pieces):
+        part = dataclasses.replace(res, fields={}, problems=list(res.problems) if i == 0 else [],
+                                   traces=res.traces if i == 0 else [], part=piece.part)
+        _extract(part, piece.form, piece.doc, fmt)  # classified by its content alone: the name is the file's
+        out.append(part)
+    return out
+
+
+def _classify_extract(res: DocumentResult, doc: Document | None, given: str, fmt: str) -> None:
+    """The form of a file that is one form: its content first, the sender's file name second."""
     form = _guarded(res, "classify", lambda: forms.classify(doc, given, fmt))
     if form is None:  # our classifier failed: the sender's own file name is the next best witness
         form = _guarded(res, "classify by name", lambda: forms.classify(None, given, fmt)) or "unknown"
+    _extract(res, form, doc, fmt)
+
+
+def _extract(res: DocumentResult, form: str, doc: Document | None, fmt: str) -> None:
     res.form = form
     if doc is not None and form != "unknown":
         fields = _guarded(res, "extract", lambda: forms.extract(form, doc, fmt))
@@ -89,7 +130,6 @@ def read_file(
         else:
             res.text_trusted = False  # nothing read: no "field missing" errors for our failure
             res.read_by = res.confidence = None
-    return res
 
 
 def _guarded(res: DocumentResult, stage: str, fn: Callable[[], T]) -> T | None:

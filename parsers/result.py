@@ -3,7 +3,7 @@
 The reader (:mod:`parsers.readers`) and the form extractors (:mod:`parsers.forms`) produce it
 (see :func:`parsers.read_file.read_file`); the rules check a list of them; the daemon stores
 it. It serialises to one entry of the contract's ``documents`` list
-(../shared/contract/check-json.md); the extra keys (``sha256``, ``size``, ``text_trusted``,
+(../shared/contract/check-json.md), ``part`` included; the extra keys (``sha256``, ``size``, ``text_trusted``,
 ``problems``, ``read_by``, ``confidence``) are additions the contract allows.
 """
 
@@ -33,6 +33,9 @@ class DocumentResult:
     read_by: str | None = None
     #: how sure the reader is of the fields as a whole (0–1; OCR's mean confidence), None when not known
     confidence: float | None = None
+    #: where in the file this form is, when the file holds several (the sheet name, 第2页, 第3–4页,
+    #: 第2部分): the file is then listed once per form (contract "One file, several forms"); None: one form
+    part: str | None = None
     #: tracebacks of our own errors while reading it (document.internal_error): logged by the
     #: caller, never serialised, so a worker process can hand them back with the result
     traces: list[str] = field(default_factory=list)
@@ -44,6 +47,7 @@ class DocumentResult:
             "format": self.format,
             "form": self.form,
             "fields": self.fields,
+            "part": self.part,
             # additions to the contract (allowed: extend only by adding keys)
             "sha256": self.sha256,
             "size": self.size,
@@ -68,5 +72,11 @@ class DocumentResult:
             text_trusted=d.get("text_trusted", True),
             read_by=d.get("read_by"),
             confidence=d.get("confidence"),
+            part=d.get("part"),
         )
+
+    @property
+    def display_name(self) -> str:
+        """The file's name as people are shown it: with the part when the file holds several forms."""
+        return f"{self.filename}（{self.part}）" if self.part else self.filename
 

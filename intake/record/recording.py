@@ -45,7 +45,7 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
         s.add(DocumentRow(message_pk=msg.id, position=i, filename=d.filename, container=d.container,
                           format=d.format, form=d.form, sha256=d.sha256, size=d.size, blob_path=blob,
                           text_trusted=d.text_trusted, fields=d.fields,
-                          problems=[problem_json(p) for p in d.problems]))
+                          problems=[problem_json(p) for p in d.problems], part=d.part))
     for f in result.get("findings", []):
         s.add(FindingRow(message_pk=msg.id, rule=f["rule"], severity=f["severity"], form=f.get("form"),
                          document=f.get("document"), field=f.get("field"), message=f.get("message", "")))
@@ -104,14 +104,16 @@ def queue_receipt(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, 
 
 
 def documents_from_rows(rows: Sequence[DocumentRow], stored: Sequence[dict[str, Any]] = ()) -> list[DocumentResult]:
-    """Stored fields back into DocumentResults (in message order), so rules re-check without reading.
+    """Stored fields back into DocumentResults (in message order), so rules re-check without reading;
+    a file that holds several forms comes back as its several rows, each with its ``part``.
 
     ``stored``: the message's contract ``documents`` (same order), for what the rows do not keep:
     ``read_by`` and ``confidence`` (an OCR'd document must stay one, or its errors would count again).
     """
     docs = [DocumentResult.from_json({"filename": r.filename, "container": r.container, "format": r.format,
                                       "form": r.form, "fields": r.fields or {}, "problems": r.problems or [],
-                                      "sha256": r.sha256, "size": r.size, "text_trusted": r.text_trusted})
+                                      "sha256": r.sha256, "size": r.size, "text_trusted": r.text_trusted,
+                                      "part": r.part})
             for r in sorted(rows, key=lambda r: r.position)]
     if len(stored) == len(docs):
         for doc, old in zip(docs, stored, strict=True):

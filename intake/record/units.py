@@ -82,7 +82,7 @@ def _group_key(doc: DocumentResult) -> str:
     name = doc.fields.get("group_name") if isinstance(doc.fields, dict) else None
     if isinstance(name, str) and name.strip() and doc.text_trusted:
         return "g:" + re.sub(r"[\"'“”‘’「」()（）]", "", _norm(name)).lower()
-    return "f:" + _norm(doc.filename).lower()
+    return "f:" + _norm(doc.filename).lower() + (f"#{doc.part}" if doc.part else "")  # one file, several forms
 
 
 def _ordered(messages: Messages) -> Messages:

@@ -170,8 +170,11 @@ def document_view(doc: dict, names: dict[str, str]) -> dict[str, Any]:
         recognised = names[form] + (f"（{KIND_TEXT[fmt]}）" if fmt in KIND_TEXT else "")
     else:
         recognised = "未识别"
+    name = _one_line(doc.get("filename") or "（无文件名）")
+    part = _one_line(doc.get("part") or "")
     return {
-        "filename": _one_line(doc.get("filename") or "（无文件名）"),
+        # one file holding several forms is listed once per form: 附件.xlsx（统计表）, 扫描件.pdf（第2页）
+        "filename": f"{name}（{part}）" if part else name,
         "container": _one_line(doc["container"]) if doc.get("container") else None,
         "recognised": recognised,
         "known": is_container or recognised != "未识别",

@@ -163,7 +163,7 @@ def review_rows(session: Session) -> list[dict[str, Any]]:
             continue
         m = msgs.get(d.message_pk)
         rows.append({"message": d.message_pk, "from": m.from_addr if m else None,
-                     "recommender": m.recommender if m else None, "filename": d.filename,
+                     "recommender": m.recommender if m else None, "filename": d.filename, "part": d.part,
                      "container": d.container, "format": d.format, "form": d.form,
                      "reasons": reasons or ["document.manual_review"]})
     return rows
@@ -180,7 +180,8 @@ def review_view(cfg: Config, as_json: bool = False) -> None:
     for name in ("来信ID", "推荐单位/发件人", "文件", "识别为", "原因"):
         t.add_column(name, overflow="fold")
     for r in rows:
-        where = r["filename"] + (f"（{r['container']}）" if r["container"] else "")
+        where = r["filename"] + (f"（{r['part']}）" if r.get("part") else "") + (
+            f"（{r['container']}）" if r["container"] else "")
         t.add_row(str(r["message"]), r["recommender"] or r["from"] or "—", where, FORM_ZH.get(r["form"], r["form"]),
                   "、".join(REVIEW_ZH.get(x, "需人工核对") for x in r["reasons"]))
     _console().print(t)
@@ -215,7 +216,8 @@ def show_view(cfg: Config, message_pk: int) -> bool:
         if unit is not None:
             con.print(f"  单位 {unit.key}: {STATUS_ZH.get(unit.status, unit.status)}，"
                       f"单位问题 {sum(1 for f in unit.findings or [] if f.get('severity') == 'error')} 项")
-        _print_documents(con, [{"filename": d.filename, "container": d.container, "format": d.format,
+        _print_documents(con, [{"filename": d.filename + (f"（{d.part}）" if d.part else ""),
+                                "container": d.container, "format": d.format,
                                 "form": d.form, "fields": d.fields or {}, "problems": d.problems or []}
                                for d in docs])
         _print_findings(con, [{"severity": f.severity, "rule": f.rule, "message": f.message} for f in finds])

@@ -73,6 +73,9 @@ class DocumentRow(SQLModel, table=True):
     text_trusted: bool = True
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     problems: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    #: where in the file this form is when the file holds several (sheet name, 第2页, 第2部分): one row
+    #: per form, all naming the same stored copy; None for a file that is one form
+    part: str | None = None
 
 
 class FindingRow(SQLModel, table=True):

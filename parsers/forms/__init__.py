@@ -3,6 +3,7 @@
 Interface::
 
     classify(doc: Document | None, filename: str, fmt: str) -> str      # a contract form name
+    split(doc: Document, fmt: str) -> list[Piece]                        # the forms one file holds
     extract(form: str, doc: Document, fmt: str) -> dict                  # contract field keys
     pair_documents(documents: list[DocumentResult]) -> None              # e.g. PDF 申报表 ↔ Word twin
     recommender_of(documents: list[DocumentResult]) -> str | None        # 推荐单位 of a submission
@@ -19,9 +20,10 @@ from parsers.forms import application, recommendation, report, review, statistic
 from parsers.forms.classify import classify
 from parsers.forms.normalize import unwrap
 from parsers.forms.pairing import pair_documents, recommender_of
+from parsers.forms.split import Piece, split
 from parsers.model import Document
 
-__all__ = ["classify", "extract", "pair_documents", "recommender_of", "EXTRACTORS"]
+__all__ = ["classify", "extract", "pair_documents", "recommender_of", "split", "Piece", "EXTRACTORS"]
 
 class Extractor(Protocol):
     """What a form module provides: the contract keys it fills and the function that reads them."""

@@ -94,6 +94,13 @@ def _content_scores(doc: Document) -> dict[str, float]:
     return out
 
 
+def title_at_top(doc: Document, form: str) -> bool:
+    """Whether one of ``form``'s title words is in the document's first lines (where a form's title is)."""
+    lines = [squash(x) for x in doc.text().splitlines()]
+    head = "".join([x for x in lines if x][:HEAD_LINES]).upper()
+    return any(w in TITLE_WORDS and w.upper() in head for w, _p in CONTENT.get(form, ()))
+
+
 def readable(doc: Document | None, fmt: str) -> bool:
     """Whether the content may be trusted for classification at all (an image only when OCR read it)."""
     if doc is None or not doc.text_trusted or (fmt == "image" and doc.meta.get("read_by") != "ocr"):

@@ -10,7 +10,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 
-from parsers.model import Block, Document, Problem, Table
+from parsers.model import Block, Division, Document, Problem, Table
 
 
 def number_text(value: float | int) -> str:
@@ -124,15 +124,18 @@ def sparse_grid(values: dict[tuple[int, int], str], merges: list[Span]) -> tuple
 def sheets_document(fmt: str, sheets: Iterable[tuple[str, list[list[str]], str | None]],
                     problems: list[Problem] | None = None) -> Document:
     """One Document from a workbook's sheets, the same for .xlsx and .xls: each non-empty sheet is
-    its title then its table; a sheet cut to the limits adds ``document.too_large``."""
+    its title then its table, marked as a division (a workbook may hold several forms, one a sheet);
+    a sheet cut to the limits adds ``document.too_large``."""
     blocks: list[Block] = []
     names: list[str] = []
+    divisions: list[Division] = []
     problems = list(problems or [])
     for name, grid, note in sheets:
         names.append(name)
         if note:
             problems.append(Problem("document.too_large", f"{fmt}: sheet {name}: {note}"))
         if grid:
+            divisions.append(Division(len(blocks), "sheet", name))
             blocks.append(name)
             blocks.append(Table(grid=grid))
-    return Document(blocks=blocks, problems=problems, meta={"sheets": names})
+    return Document(blocks=blocks, problems=problems, meta={"sheets": names}, divisions=divisions)

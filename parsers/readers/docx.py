@@ -13,12 +13,13 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
-from parsers.model import Block, Document, Problem, Table
+from parsers.model import Block, Division, Document, Problem, Table
 from parsers.readers import numbering, symbols
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -114,13 +115,55 @@ def _load_numbering(package) -> numbering.Numbering | None:
 
 
 def read_body(body: etree._Element) -> Document:
-    """The blocks of a ``w:body`` (also used for other containers of paragraphs and tables)."""
+    """The blocks of a ``w:body`` (also used for other containers of paragraphs and tables), with a
+    division where a page or section break begins a new page (one .docx may hold several forms)."""
     blocks: list[Block] = []
-    _blocks(body, blocks)
-    return Document(blocks=blocks)
+    divisions: list[Division] = []
+    broken = False
+    for child in body:
+        broken = broken or _break_before(child)
+        if broken and blocks and (not divisions or divisions[-1].start < len(blocks)):
+            divisions.append(Division(len(blocks), "section"))
+        _blocks([child], blocks)
+        broken = _break_after(child)
+    if divisions:
+        divisions.insert(0, Division(0, "section"))
+    return Document(blocks=blocks, divisions=divisions)
 
 
-def _blocks(container: etree._Element, out: list[Block]) -> None:
+def _break_before(el: etree._Element) -> bool:
+    """A paragraph that starts on a new page: ``pageBreakBefore``, or a page break before any text."""
+    if el.tag != P:
+        return False
+    before = el.find(f"{_q(W, 'pPr')}/{_q(W, 'pageBreakBefore')}")
+    if before is not None:
+        return before.get(VAL, "1").lower() not in ("0", "false", "off")
+    for node in el.iter(T, BR):
+        if node.tag == BR and node.get(_q(W, "type")) == "page":
+            return True
+        if node.tag == T and (node.text or "").strip():
+            return False
+    return False
+
+
+def _break_after(el: etree._Element) -> bool:
+    """A paragraph that ends its page: a section break (``sectPr`` in its properties) or a page break
+    after its text."""
+    if el.tag != P:
+        return False
+    props = el.find(_q(W, "pPr"))
+    if props is not None and props.find(_q(W, "sectPr")) is not None:
+        return True
+    seen_text = False
+    for node in el.iter(T, BR):
+        if node.tag == T and (node.text or "").strip():
+            seen_text = True
+        elif node.tag == BR and node.get(_q(W, "type")) == "page" and seen_text:
+            return True
+    return False
+
+
+def _blocks(container: Iterable[etree._Element], out: list[Block]) -> None:
     """Paragraphs and tables of a container, in order; text boxes follow their paragraph."""
     for child in container:
         if child.tag == P:

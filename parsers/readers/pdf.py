@@ -25,7 +25,7 @@ import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from PIL import Image
 
-from parsers.model import Block, Document, Problem, Table
+from parsers.model import Block, Division, Document, Problem, Table
 from parsers.readers import ocr, seal
 from parsers.readers.ocr import OcrOptions, OcrStopped
 
@@ -109,11 +109,9 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
         return unread(f"OCR stopped: {e}")
     if not result.useful:
         return unread(f"OCR read nothing useful (confidence {result.confidence:.2f})")
-    blocks: list[Block] = []
-    for page_blocks in _without_furniture([p.blocks for p in result.pages]):
-        _continue_table(blocks, page_blocks)
+    blocks, divisions = _joined(_without_furniture([p.blocks for p in result.pages]))
     meta = {k: v for k, v in doc.meta.items() if k != "ocr"}
-    return Document(blocks=blocks, meta={**meta, **result.meta()})
+    return Document(blocks=blocks, meta={**meta, **result.meta()}, divisions=divisions)
 
 
 def _page_images(data: bytes) -> Generator[Image.Image, None, None]:
@@ -165,7 +163,6 @@ def _reason(e: BaseException) -> str:
 
 
 def _read_open(pdf, data: bytes) -> Document:
-    blocks: list[Block] = []
     scanned_pages: list[int] = []
     chars = cid_chars = 0
     n_pages = len(pdf.pages)
@@ -178,11 +175,10 @@ def _read_open(pdf, data: bytes) -> Document:
             scanned_pages.append(i + 1)
         pages.append(_page_blocks(page))
         page.flush_cache()
-    for page_blocks in _without_furniture(pages):
-        _continue_table(blocks, page_blocks)
+    blocks, divisions = _joined(_without_furniture(pages))
     if n_pages > MAX_DETAILED_PAGES:
         blocks.extend(_plain_text_tail(data, MAX_DETAILED_PAGES))
-    doc = Document(blocks=blocks, meta={"pages": n_pages, "scanned_pages": scanned_pages})
+    doc = Document(blocks=blocks, meta={"pages": n_pages, "scanned_pages": scanned_pages}, divisions=divisions)
     if chars < MIN_TEXT_CHARS and scanned_pages:
         doc.meta["scanned"] = True
         doc.text_trusted = False
@@ -266,14 +262,24 @@ def _without_furniture(pages: list[list[Block]]) -> list[list[Block]]:
     return out
 
 
-def _continue_table(blocks: list[Block], page: list[Block]) -> None:
+def _joined(pages: list[list[Block]]) -> tuple[list[Block], list[Division]]:
+    """The pages' blocks as one stream, each page marked where its own blocks begin (a page whose
+    first table goes on from the page before begins after that table)."""
+    blocks: list[Block] = []
+    divisions: list[Division] = []
+    for n, page_blocks in enumerate(pages, start=1):
+        divisions.append(Division(_continue_table(blocks, page_blocks), "page", str(n)))
+    return blocks, divisions
+
+
+def _continue_table(blocks: list[Block], page: list[Block]) -> int:
     """Append a page's blocks; a table that ends one page and starts the next is one table.
 
     Word breaks a long table (and a long row, such as the 简介 cell) across pages; the next page then
     starts with the rest of it, often under a repeated header row. The two parts are joined when the
     first page ends with a table (a page number after it aside) and the next starts with one: the
     repeated header is dropped and the rows appended. A row Word split at the break is joined back
-    into one (see :func:`_split_row`).
+    into one (see :func:`_split_row`). Returns where the page's own blocks begin in ``blocks``.
     """
     tail = len(blocks)
     while tail > 0 and _page_no_block(blocks[tail - 1]):
@@ -282,8 +288,9 @@ def _continue_table(blocks: list[Block], page: list[Block]) -> None:
     while head < len(page) and _page_no_block(page[head]):
         head += 1
     if tail == 0 or head >= len(page) or not isinstance(blocks[tail - 1], Table) or not isinstance(page[head], Table):
+        start = len(blocks)
         blocks.extend(page)
-        return
+        return start
     first, second = blocks[tail - 1], page[head]
     assert isinstance(first, Table) and isinstance(second, Table)
     width = max(first.n_cols, second.n_cols)
@@ -298,6 +305,7 @@ def _continue_table(blocks: list[Block], page: list[Block]) -> None:
     del blocks[tail - 1:]
     blocks.append(Table(grid=grid + rows))
     blocks.extend(page[head + 1:])
+    return tail
 
 
 def _widened(row: list[str], width: int) -> list[str]:

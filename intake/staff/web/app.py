@@ -196,7 +196,8 @@ def _document(campaign: Campaign, doc: DocumentRow) -> dict[str, Any]:
     for p in doc.problems or []:
         rule = str(p.get("rule", ""))
         problems.append(REVIEW_ZH.get(rule) or p.get("message") or rule)
-    return {"id": doc.id, "message": doc.message_pk, "filename": doc.filename, "container": doc.container,
+    return {"id": doc.id, "message": doc.message_pk, "part": doc.part,
+            "filename": doc.filename + (f"（{doc.part}）" if doc.part else ""), "container": doc.container,
             "format": doc.format, "form": FORM_ZH.get(doc.form, doc.form), "size": doc.size,
             "stored": bool(doc.blob_path), "trusted": doc.text_trusted, "key_values": _values(campaign, doc),
             "problems": problems}
