@@ -3,6 +3,7 @@
 The ledger is filled by copying one really processed submission (example message 01, its stored
 result and document rows) N times with other sender addresses, so the rules see realistic fields;
 then ``reprocess`` (rules only, no reading) is timed. Target: 2,000 messages ≤ 10 s in any distribution.
+``bench/rush.py`` runs both distributions through :func:`measure`.
 
     .venv/bin/python bench/reprocess.py --n 2000 --units 1
     .venv/bin/python bench/reprocess.py --n 2000 --units 40
@@ -50,11 +51,8 @@ def fill(cfg: Config, n: int, units: int) -> None:
     engine.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--units", type=int, default=1)
-    args = ap.parse_args(argv)
+def measure(n: int, units: int) -> dict[str, float | int]:
+    """Fill a fresh ledger with ``n`` messages over ``units`` units and time one rules-only reprocess."""
     work = Path(tempfile.mkdtemp(prefix="bench-reprocess-"))
     try:
         (work / "inbox").mkdir()
@@ -64,14 +62,22 @@ def main(argv: list[str] | None = None) -> int:
         cfg.storage.data_dir = "var"
         cfg.source.folder.path = "inbox"
         run(cfg, once=True)
-        fill(cfg, args.n, args.units)
+        fill(cfg, n, units)
         t0 = time.perf_counter()
         report = reprocess(cfg, progress=False)
         secs = time.perf_counter() - t0
-        print(json.dumps({"messages": report.checked, "units": args.units, "seconds": round(secs, 2),
-                          "ms_per_message": round(1000 * secs / max(report.checked, 1), 2)}))
+        return {"messages": report.checked, "units": units, "seconds": round(secs, 2),
+                "ms_per_message": round(1000 * secs / max(report.checked, 1), 2)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--units", type=int, default=1)
+    args = ap.parse_args(argv)
+    print(json.dumps(measure(args.n, args.units)))
     return 0
 
 
