@@ -38,6 +38,13 @@ def _line_of(text: str, needle: str) -> int:
         ('"groups[].topic_type"]', '"groups[].topic"]', '"groups[].topic"]', ["topic"]),
         ("pattern = '^\\d{6}$'\nseverity = \"error\"", "pattern = '^\\d{6}$'\nseverity = \"fatal\"",
          'severity = "fatal"', ["fatal"]),
+        # parameters of the notice's implied checks (kinds unique/suffix, cross check application_copies_agree)
+        ('keys = [["company", "group_name"]]', 'keys = [["company", "group"]]', 'keys = [["company", "group"]]',
+         ["group", "recommendation.groups.duplicate"]),
+        ('compare = ["company", "group_name", "topic"]', 'compare = ["company", "grup_name", "topic"]',
+         'compare = ["company", "grup_name", "topic"]', ["grup_name", "cross.application.copies_mismatch"]),
+        ("ocr_similarity = 0.8", "ocr_similarty = 0.8", "ocr_similarty", ["ocr_similarty"]),
+        ('except = ["俱乐部", "总部", "本部"]', 'except = "俱乐部"', 'except = "俱乐部"', ["except", "wrong type"]),
     ],
 )
 def test_load_error_names_the_line(tmp_path, old, new, needle, words):
