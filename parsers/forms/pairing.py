@@ -41,6 +41,16 @@ def _similar(pdf: Any, word: Any) -> bool:
     return any(v and squash(v) in pdf_name for v in (word.fields.get("group_name"), word.fields.get("company")))
 
 
+def _same_group(pdf: Any, word: Any) -> bool:
+    """Both copies read a group name, and it is the same one."""
+    a, b = (_loose(d.fields.get("group_name")) for d in (pdf, word))
+    return bool(a) and a == b
+
+
+def _loose(value: Any) -> str:
+    return re.sub(r"[\"'“”‘’「」()（）]", "", squash(value)).lower() if isinstance(value, str) else ""
+
+
 def pair_documents(documents: list) -> None:
     _adopt_by_container(documents)
     for d in documents:
@@ -54,8 +64,8 @@ def pair_documents(documents: list) -> None:
     words = [d for d in apps if d.fields["copy"] == "word" and (d.fields.get("company") or d.fields.get("group_name"))]
     free = list(words)
     pending = []
-    for p in pdfs:
-        twin = next((w for w in free if _similar(p, w)), None)
+    for p in pdfs:  # a PDF that names its own group is that group's copy first (one file of several 申报表)
+        twin = next((w for w in free if _same_group(p, w)), None) or next((w for w in free if _similar(p, w)), None)
         if twin is None:
             pending.append(p)
             continue

@@ -39,13 +39,14 @@ def campaign() -> Campaign:
     return load_campaign()
 
 
-def _group_files(unit: Unit, word: bool = True) -> list[tuple[str, bytes]]:
-    """Each group's own items: the 申报表 (Word unless ``word`` is False, and the PDF), 成果报告, 证实性材料."""
+def _group_files(unit: Unit, word: bool = True, pdf: bool = True) -> list[tuple[str, bytes]]:
+    """Each group's own items: the 申报表 (Word and PDF, unless left out), 成果报告, 证实性材料."""
     out: list[tuple[str, bytes]] = []
     for g in unit.groups:
         if word:
             out.append((filename_for("application", unit, "docx", 1, g), render("application", unit, "docx", 0, g)))
-        out.append((filename_for("application", unit, "pdf", 1, g), render("application", unit, "pdf", 0, g)))
+        if pdf:
+            out.append((filename_for("application", unit, "pdf", 1, g), render("application", unit, "pdf", 0, g)))
         out.append((filename_for("report", unit, "docx", 0, g), render("report", unit, "docx", 0, g)))
         out.append((filename_for("evidence", unit, "docx", 0, g), render("evidence", unit, "docx", 0, g)))
     return out
@@ -110,6 +111,20 @@ def test_docx_with_three_groups_applications_is_three_applications(pool, campaig
     assert [d["part"] for d in docs] == ["第1部分", "第2部分", "第3部分"]
     for d, g in zip(docs, UNIT.groups, strict=True):
         _fields_right(d, "application", g)
+    _complete(result)
+
+
+def test_word_and_pdf_files_of_three_applications_pair_by_group(pool, campaign) -> None:
+    word = several.docx_of([build("application", UNIT, 0, g) for g in UNIT.groups], brk="section")
+    pdf = several.pdf_of([render("application", UNIT, "pdf", 0, g) for g in reversed(UNIT.groups)])
+    files = [("申报表.docx", word), ("申报表（盖章）.pdf", pdf), *_group_files(UNIT, word=False, pdf=False),
+             _summary(UNIT), *_lists(UNIT)]
+    result = _check(pool, campaign, files)
+    assert [d["part"] for d in _of(result, "申报表（盖章）.pdf")] == ["第1页", "第2页", "第3页"]
+    for d, g in zip(_of(result, "申报表（盖章）.pdf"), reversed(UNIT.groups), strict=True):
+        _fields_right(d, "application", g)
+        assert d["fields"]["paired_with"] == "申报表.docx"
+    assert not [f for f in result["findings"] if f["rule"].startswith("cross.application")], result["findings"]
     _complete(result)
 
 
