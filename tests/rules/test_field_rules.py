@@ -97,6 +97,7 @@ CASES = {
     "recommendation.judges.employer.required": (_judge(employer=None), "employer", "工作单位"),
     "recommendation.judges.certificate_no.required": (_judge(certificate_no=None), "certificate_no", "证书编号"),
     "recommendation.judges.mobile.required": (_judge(mobile=None), "mobile", "手机"),
+    "recommendation.judges.certificate_no.none": (_judge(certificate_no="暂无"), "certificate_no", "暂无"),
     "recommendation.judges.mobile.format": (_judge(mobile="137000011"), "mobile", "137000011"),
     "recommendation.filled_by.required": (R(filled_by=None), "filled_by", "填表人"),
     "recommendation.phone.required": (R(phone=None), "phone", "电话"),

@@ -204,3 +204,12 @@ def test_score_and_certificate_are_errors(campaign, doc, rule_id):
 def test_scores_in_range_are_silent(campaign, score):
     findings = evaluate(campaign, B.replace(B.submission(), _entries(score=score)), None, [])
     assert [f for f in findings if f.rule.startswith("review.entries.score")] == []
+
+
+@pytest.mark.parametrize(("number", "fires"), [("无", True), ("暂无", True), ("申请中", True), ("N/A", True),
+                                             ("QC2019-0123", False), ("苏QC评字第0123号", False), ("无锡2019-01", False)])
+def test_certificate_written_as_none_is_an_error(campaign, number, fires):
+    rec = R(judges=[{"seq": "1", "name": "孙立", "employer": "江苏省质量协会", "certificate_no": number,
+                     "mobile": "13700001111"}])
+    hits = _rules(evaluate(campaign, B.replace(B.submission(), rec), None, []), "recommendation.judges.certificate_no.none")
+    assert [(f.severity, "孙立" in f.message) for f in hits] == ([("error", True)] if fires else [])
