@@ -91,7 +91,7 @@ def check(campaign: Any, rule: Any, documents: list[DocumentResult]) -> list[Fin
             if is_empty(a) or is_empty(b) or not _differ(a, b, ocr, similarity):
                 continue
             text = campaign.message(rule.id, label=campaign.label("application", key), value=quote(a),
-                                    other_value=quote(b), word=word.filename, pdf=pdf.filename,
+                                    other_value=quote(b), word=word.display_name, pdf=pdf.display_name,
                                     group=quoted(name) if (name := word.fields.get("group_name")) else None)
             out.append(Finding(rule.id, rule.severity, text, rule.form or FORM, word.filename, key))
     return out
