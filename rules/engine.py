@@ -167,7 +167,7 @@ def _values(campaign: Campaign, rule: Rule, doc: DocumentResult, loc: Located, h
         "value": quote(loc.value),
         "label": campaign.label(rule.form, rule.field),
         "form_name": campaign.form_names.get(rule.form, rule.form) if rule.form is not None else None,
-        "filename": doc.filename,
+        "filename": doc.display_name,  # with the part when the file holds several forms (附件.xlsx（统计表）)
         "row": loc.row or "",
         "group": doc.fields.get("group_name") or "",
     }

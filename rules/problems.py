@@ -33,7 +33,7 @@ def problem_finding(campaign: Campaign, problem: Problem, doc: DocumentResult | 
         severity = spec.severity_for.get(doc.form, spec.severity) if doc is not None else spec.severity
     text = campaign.message(
         problem.rule,
-        filename=doc.filename if doc is not None else "",
+        filename=doc.display_name if doc is not None else "",
         form_name=campaign.form_names.get(doc.form, "附件") if doc is not None else "邮件",
         detail=problem.detail,
     )

@@ -175,9 +175,14 @@ def _parts(doc: Document, segments: list[_Segment], fmt: str) -> list[_Part]:
 
 
 def _sub(doc: Document, part: _Part, first: bool) -> Document:
-    """The part as a document of its own; the file's problems go with its first part only (once)."""
+    """The part as a document of its own; the file's problems go with its first part only (once), and a
+    PDF part is sealed when one of its own pages is (each 申报表 of a file carries its own seal)."""
     sub = _doc_of(doc, part.segments)
     sub.problems = list(doc.problems) if first else []
+    sealed = doc.meta.get("seal_pages")
+    pages = [p for s in part.segments for p in s.pages]
+    if isinstance(sealed, list) and pages and max(pages) <= len(sealed):
+        sub.meta["seal_detected"] = any(sealed[p - 1] for p in pages)
     return sub
 
 

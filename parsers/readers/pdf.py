@@ -75,9 +75,10 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0, ocr: OcrOptions
     finally:
         pdf.close()
     try:
-        found, counts = seal.seal_detected(data)
-        doc.meta["seal_detected"] = found
-        doc.meta["red_pixels"] = counts
+        pages = seal.page_blobs(data)
+        doc.meta["seal_pages"] = [any(b.seal_like for b in blobs) for blobs in pages]  # a file of several forms
+        doc.meta["seal_detected"] = any(doc.meta["seal_pages"])
+        doc.meta["red_pixels"] = [sum(b.pixels for b in blobs) for blobs in pages]
     except Exception as e:  # rendering is a nicety; never lose the text over it
         doc.meta["seal_detected"] = None
         doc.meta["seal_error"] = _reason(e)

@@ -6,6 +6,7 @@ form over several sheets, pages or sections stay one document with ``part`` null
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from collections.abc import Iterator
@@ -126,6 +127,17 @@ def test_word_and_pdf_files_of_three_applications_pair_by_group(pool, campaign) 
         assert d["fields"]["paired_with"] == "申报表.docx"
     assert not [f for f in result["findings"] if f["rule"].startswith("cross.application")], result["findings"]
     _complete(result)
+
+
+def test_each_application_of_one_pdf_has_its_own_seal(pool, campaign) -> None:
+    unsealed = copy.deepcopy(UNIT)
+    unsealed.groups[1].sealed = False
+    pdf = several.pdf_of([render("application", unsealed, "pdf", 0, g) for g in unsealed.groups])
+    word = several.docx_of([build("application", UNIT, 0, g) for g in UNIT.groups])
+    result = _check(pool, campaign, [("申报表.docx", word), ("申报表（盖章）.pdf", pdf)])
+    assert [d["fields"]["seal_detected"] for d in _of(result, "申报表（盖章）.pdf")] == [True, False, True]
+    [seal] = [f for f in result["findings"] if f["rule"] == "application.seal.missing"]
+    assert seal["document"] == "申报表（盖章）.pdf" and "申报表（盖章）.pdf（第2页）" in seal["message"], seal
 
 
 def test_pdf_whose_pages_are_different_forms(pool, campaign) -> None:
