@@ -52,6 +52,13 @@ _LEADING_NO = re.compile(r"^\s*[(（]?\d{1,2}\s*[.、．)）:：]?\s*")
 _NAME_SPLIT = re.compile(r"[、，,;；/\n]+")
 #: A role or note after a name: 张三（组长）, 李四(副组长), 王五【顾问】.
 _ROLE_NOTE = re.compile(r"\s*[(（\[【][^()（）\[\]【】]{1,8}[)）\]】]")
+#: Roles written beside a name: 组长：张三, 组员：王五、赵六, 张三 组长, 副组长李四.
+ROLE_WORDS = ("副组长", "组长", "组员", "成员", "顾问", "技术顾问", "质量顾问", "秘书", "联络员", "指导老师",
+              "指导教师", "指导人", "辅导员", "负责人", "主持人")
+_ROLES = "|".join(sorted(ROLE_WORDS, key=len, reverse=True))
+_ROLE_LABEL = re.compile(rf"(?:{_ROLES})\s*[:：]")
+_ROLE_TOKEN = re.compile(rf"^(?:{_ROLES})$")
+_ROLE_GLUED = re.compile(rf"^(?:{_ROLES})(?=[\u4e00-\u9fff]{{2,4}}$)")
 #: The name column of a member table (序号 | 姓名 | 性别 | 文化程度 | 职务 | 组内分工).
 _NAME_HEADER = ("姓名", "成员姓名", "组员姓名", "小组成员姓名")
 
@@ -71,30 +78,41 @@ def extract(doc: Document) -> dict[str, Any]:
 
 
 def _topic_type(doc: Document) -> str | None:
+    """The ticked type; without any tick, the one type set off by highlighting/bold/underline (Word)."""
     f = locate(doc, LABELS, "topic_type")
     if f is None:
         return None
     if f.table is not None and norm_label(f.table.cell(f.row, f.col)) == norm_label("课题类型"):
-        return marks.topic_type(row_after_label(f.table, f.row, f.col, LABELS) or f.text)
-    return marks.topic_type(f.text)
+        text = row_after_label(f.table, f.row, f.col, LABELS) or f.text
+        sources = [f.table.cell(f.row, cc) for cc in range(f.col, f.table.n_cols)] + [f.text]
+    else:
+        text = f.text
+        block = f.table.cell(f.row, f.col) if f.table is not None else list(body_blocks(doc))[f.row]
+        sources = [block] if isinstance(block, str) else []
+    choice = marks.topic_type(text)
+    if choice is None:
+        emphasis: dict[str, list[str]] = doc.meta.get("emphasis") or {}
+        choice = marks.emphasised_choice(text, [x for src in sources for x in emphasis.get(src, [])])
+    return choice
 
 
 # --- members ---------------------------------------------------------------------------------
 
 def split_names(text: str) -> list[str]:
-    """Names from one cell: ``1 张三``, ``张三、李四``, ``张 三`` (a padded two-character name).
+    """Names from one cell: ``1 张三``, ``张三、李四``, ``张 三`` (a padded two-character name), with the
+    roles people add dropped (``张三（组长）``, ``组长：张三``, ``张三 组长``): the list is names.
 
     White space separates names unless every piece is one character: ``张 三`` is one name,
     ``张三 李四`` two.
     """
     names: list[str] = []
-    for chunk in _NAME_SPLIT.split(_ROLE_NOTE.sub(" ", nfkc(text))):
+    for chunk in _NAME_SPLIT.split(_ROLE_LABEL.sub(" ", _ROLE_NOTE.sub(" ", nfkc(text)))):
         chunk = _LEADING_NO.sub("", chunk).strip()
         if not chunk or _NUMBER_ONLY.match(chunk):
             continue
         parts = [p for p in re.split(r"\s+", chunk) if p and not _NUMBER_ONLY.match(p)]
         parts = [_LEADING_NO.sub("", p) if re.match(r"^\d", p) else p for p in parts]
-        parts = [p for p in parts if p]
+        parts = [_ROLE_GLUED.sub("", p) for p in parts if p and not _ROLE_TOKEN.match(p)]
         if parts and all(len(p) == 1 for p in parts):
             names.append("".join(parts))
         else:

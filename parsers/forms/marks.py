@@ -9,6 +9,7 @@ text, give each option the mark on that side, and answer only when exactly one o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from parsers.forms.normalize import nfkc
 
@@ -74,6 +75,17 @@ def chosen(text: str | None, options: dict[str, list[str]]) -> str | None:
     return next(iter(ticked)) if len(ticked) == 1 else None
 
 
+#: What a cell of a tick column holds when its option is *not* chosen (besides nothing at all).
+_NOT_TICKED = re.compile(r"^[" + re.escape(UNTICKED) + r"×✗✘xX/\\\-－—]*$|^(否|无|不是|非)$")
+
+
+def ticked_cell(text: str | None) -> bool:
+    """Whether a cell of a tick column (``课题类型`` over ``问题解决型 | 创新型``) marks its option:
+    any mark or word people put there (✔ ✓ √ ■ ☑ 是 1 …), but not an empty box, a cross or 否."""
+    t = re.sub(r"\s", "", nfkc((text or "").translate(_LOST_FONT)))
+    return bool(t) and not _NOT_TICKED.match(t)
+
+
 TOPIC_TYPES = {
     "问题解决型": ["问题解决型", "现场型", "攻关型", "管理型", "服务型"],
     "创新型": ["创新型"],
@@ -84,6 +96,16 @@ YES_NO = {"yes": ["是", "有"], "no": ["否", "无", "未"]}
 def topic_type(text: str | None) -> str | None:
     """问题解决型 / 创新型 / None. The older subtypes (现场型, 攻关型 …) are 问题解决型 by the standard."""
     return chosen(text, TOPIC_TYPES)
+
+
+def emphasised_choice(text: str | None, fragments: Iterable[str], options: dict[str, list[str]] = TOPIC_TYPES) -> str | None:
+    """The option a person set off by highlighting, bold or underline (the reader lists such
+    fragments), when ``text`` offers the options without ticking any: exactly one option may be
+    emphasised, and a text with a tick is left to :func:`chosen` (both ticked stays no choice)."""
+    if not text or any(ch in TICKED for ch in nfkc(text.translate(_LOST_FONT))):
+        return None
+    keys = {k for f in fragments for k, words in options.items() if any(w in nfkc(f) for w in words)}
+    return next(iter(keys)) if len(keys) == 1 else None
 
 
 def yes_no(text: str | None) -> bool | None:

@@ -28,18 +28,36 @@ def squash(text: str) -> str:
 _PLACEHOLDER = re.compile(r"^[/／\\\-－—–─]{1,4}$")
 
 
+#: The prompt an empty Word/WPS content control shows (and prints into a PDF): zh-CN and en-US wording
+#: of Word 2010–365 (单击或点击此处输入文字。/ Click or tap here to enter text. / 选择一项。 / 单击或点击以输入日期。).
+_PROMPT = re.compile(
+    r"^(?:(?:请)?(?:单击或点击|单击或轻触|点击或轻触|单击|点击|轻触)(?:此处|这里)?(?:以)?(?:输入|键入|选择)"
+    r"(?:文字|文本|日期|内容|一项)?|选择一项|(?:click|tap|click or tap)(?: here)? to (?:enter|select|choose)"
+    r"(?: text| a date| an item)?|choose an item|enter text here)[。.．!！]*$",
+    re.IGNORECASE,
+)
+
+
+def is_prompt(text: str | None) -> bool:
+    """True when ``text`` is only a content control's prompt: the field was never filled in."""
+    if not text:
+        return False
+    spaced = re.sub(r"\s+", " ", nfkc(text)).strip()  # English prompts keep their spaces, Chinese ones
+    return bool(_PROMPT.match(spaced) or _PROMPT.match(squash(text)))  # may be wrapped anywhere
+
+
 def clean_text(text: str | None) -> str | None:
     """Contract text value: strip surrounding white space (incl. full-width) and fill-in underscores.
 
     Inner text is kept as written; an empty result is ``None``. Decision: a cell holding only a
     slash or dash (``/``, ``—``, ``--``) is how Chinese forms mark a field left blank, so it is
     ``None`` too (a rule then says 未填写 instead of quoting a slash); a word such as ``无`` is an
-    answer and is kept.
+    answer and is kept. So is a content control's prompt (``单击或点击此处输入文字。``): never a value.
     """
     if text is None:
         return None
     t = text.strip(" \t\r\n\u3000\u00a0_＿")
-    if _PLACEHOLDER.match(t):
+    if _PLACEHOLDER.match(t) or is_prompt(t):
         return None
     return t or None
 
@@ -203,17 +221,27 @@ def normalize_digits(text: str | None) -> str | None:
 
 
 _WRAP = re.compile(r"(.)[ \t]*\n[ \t\u3000]*(.)")
+_LATIN_TAIL = re.compile(r"[A-Za-z]+$")
+_LATIN_HEAD = re.compile(r"^[A-Za-z]+")
+#: An upper-case abbreviation (QC, PDCA, TPM) broken over two lines is one word, not two.
+ABBREVIATION_MAX = 6
 
 
 def unwrap(text: str) -> str:
     """Join lines a PDF wrapped inside a table cell (``'国网江苏省电\\n力有限公司'``).
 
     A PDF has no paragraph marks inside a cell, so every break there is taken for a soft wrap:
-    removed next to Chinese text or digits, a space between two Latin letters (a wrapped word).
+    removed next to Chinese text or digits, a space between two Latin letters (a wrapped word) —
+    except inside a short upper-case abbreviation (``Q\\nC小组``: CJK line breaking splits anywhere).
     """
     def join(m: re.Match[str]) -> str:
         a, b = m.group(1), m.group(2)
-        sep = " " if (a.isascii() and a.isalpha() and b.isascii() and b.isalpha()) else ""
+        sep = ""
+        if a.isascii() and a.isalpha() and b.isascii() and b.isalpha():
+            left = _LATIN_TAIL.search(m.string[: m.start(1) + 1])
+            right = _LATIN_HEAD.search(m.string[m.end(2) - 1:])
+            word = (left.group(0) if left else a) + (right.group(0) if right else b)
+            sep = "" if word.isupper() and len(word) <= ABBREVIATION_MAX else " "
         return a + sep + b
 
     prev = None

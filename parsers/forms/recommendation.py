@@ -54,8 +54,9 @@ LABELS = LabelSet([
 
 def topic_type_cell(value: Any) -> str | None:
     """A 课题类型 cell: '问题解决型'/'创新型' when it says so (tick columns included), else as written."""
-    if isinstance(value, list):  # tick columns: [(option, cell)]
-        return marks.topic_type(" ".join(f"{opt} {cell or '□'}" for opt, cell in value))
+    if isinstance(value, list):  # tick columns: [(option, cell)]; exactly one marked is the choice
+        ticked = [opt for opt, cell in value if marks.ticked_cell(cell)]
+        return marks.topic_type(ticked[0]) if len(ticked) == 1 else None
     text = clean_text(value)
     if text is None:
         return None

@@ -9,11 +9,13 @@ headers (a PDF page break) are skipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from parsers.forms.labels import norm_label
+from parsers.forms.normalize import is_prompt
 from parsers.model import Document, Table
 
 
@@ -42,25 +44,48 @@ class Header:
     rows_used: int = 1
 
 
-def _match(cell: str, spec: ListSpec) -> str | None:
+def _match_scored(cell: str, spec: ListSpec) -> tuple[str | None, int]:
+    """The key a header cell names and how well: the longest header word it contains, an exact
+    match counting more than any containment (``名称`` alone beats ``课题名称`` for a 名称 column)."""
     n = norm_label(cell)
     if not n:
-        return None
+        return None, 0
     best: tuple[str | None, int] = (None, 0)
     for col in spec.columns:
         for w in col.words:
             w2 = norm_label(w)
-            if w2 and w2 in n and len(w2) > best[1]:
-                best = (col.key, len(w2))
-    return best[0]
+            if not w2 or w2 not in n:
+                continue
+            score = len(w2) + (100 if w2 == n else 0)
+            if score > best[1]:
+                best = (col.key, score)
+    return best
 
 
-def find_header(t: Table, r: int, spec: ListSpec) -> Header | None:
+def _match(cell: str, spec: ListSpec) -> str | None:
+    return _match_scored(cell, spec)[0]
+
+
+def _best_columns(t: Table, r: int, scored: dict[str, list[tuple[int, int]]]) -> dict[str, list[int]]:
+    """Per key, only the columns whose header names it best: ``课题名称`` and ``企业/小组名称`` both
+    contain 名称, but the list's name is the second. Columns of one merged header cell (same text)
+    stay together (tick columns, a heading over two columns)."""
     cols: dict[str, list[int]] = {}
+    for key, found in scored.items():
+        top = max(score for _c, score in found)
+        best_text = {t.cell(r, c) for c, score in found if score == top}
+        cols[key] = [c for c, _score in found if t.cell(r, c) in best_text]
+    return cols
+
+
+def _header_row(t: Table, r: int, spec: ListSpec) -> Header | None:
+    """A header in one row (merged cells over two rows repeat their text in the second)."""
+    scored: dict[str, list[tuple[int, int]]] = {}
     for c in range(t.n_cols):
-        key = _match(t.cell(r, c), spec)
+        key, score = _match_scored(t.cell(r, c), spec)
         if key is not None:
-            cols.setdefault(key, []).append(c)
+            scored.setdefault(key, []).append((c, score))
+    cols = _best_columns(t, r, scored)
     if not all(k in cols for k in spec.required) or len(cols) < spec.min_found:
         return None
     h = Header(r, cols)
@@ -87,6 +112,76 @@ def find_header(t: Table, r: int, spec: ListSpec) -> Header | None:
     return h
 
 
+def _spans(row: list[str]) -> list[tuple[int, int]]:
+    """(first, last) columns of each merged cell of a row that covers two or more columns."""
+    out: list[tuple[int, int]] = []
+    c = 0
+    while c < len(row):
+        e = c
+        while e + 1 < len(row) and row[e + 1] == row[c]:
+            e += 1
+        if e > c and row[c].strip():
+            out.append((c, e))
+        c = e + 1
+    return out
+
+
+def _header_two_rows(t: Table, r: int, spec: ListSpec) -> Header | None:
+    """A header over two rows whose first row groups columns under a merged cell: ``小组信息`` over
+    ``企业名称 | 小组名称``, ``评委信息`` over ``姓名 | 工作单位 | …``, ``课题类型`` over ``问题解决型 | 创新型``.
+
+    Under a group cell each column is what the second row names; when the second row names none
+    of the list's columns but the group cell does, they are that column's tick options. Cells merged
+    down both rows (``序号``) are read from either row.
+    """
+    if r + 1 >= t.n_rows:
+        return None
+    top, bottom = t.grid[r], t.grid[r + 1]
+    scored: dict[str, list[tuple[int, int]]] = {}
+    options: dict[int, str] = {}
+    grouped = False
+    in_span: set[int] = set()
+    for a, e in _spans(top):
+        under = [bottom[c] if c < len(bottom) else "" for c in range(a, e + 1)]
+        if not all(u.strip() and u != top[a] for u in under) or len(set(under)) != len(under):
+            continue
+        subs = [_match_scored(u, spec) for u in under]
+        if all(k is not None for k, _s in subs):
+            for c, (k, sc) in zip(range(a, e + 1), subs, strict=True):
+                scored.setdefault(k or "", []).append((c, sc))
+        else:
+            key, sc = _match_scored(top[a], spec)
+            if key is None or any(k is not None for k, _s in subs):
+                continue
+            for c, u in zip(range(a, e + 1), under, strict=True):
+                scored.setdefault(key, []).append((c, sc))
+                options[c] = u
+        in_span.update(range(a, e + 1))
+        grouped = True
+    if not grouped:
+        return None
+    for c in range(t.n_cols):
+        if c in in_span:
+            continue
+        key, sc = _match_scored(t.cell(r, c), spec)
+        if key is None:
+            key, sc = _match_scored(t.cell(r + 1, c), spec)
+        if key is not None:
+            scored.setdefault(key, []).append((c, sc))
+    cols: dict[str, list[int]] = {}
+    for key, found in scored.items():  # best-named columns per key; tick columns of one group together
+        top_score = max(s for _c, s in found)
+        cols[key] = [c for c, s in found if s == top_score or c in options]
+    if not all(k in cols for k in spec.required) or len(cols) < spec.min_found:
+        return None
+    return Header(r, cols, {c: o for c, o in options.items() if any(c in cs for cs in cols.values())}, rows_used=2)
+
+
+def find_header(t: Table, r: int, spec: ListSpec) -> Header | None:
+    """The list's header at row ``r``: one row, or two rows under grouping cells."""
+    return _header_row(t, r, spec) or _header_two_rows(t, r, spec)
+
+
 def cell_text(value: object) -> str:
     """A record value as text: tick columns (``[(option, cell)]``) under a key that is not a tick
     column (a heading spanning two plain columns) give their filled cells joined with '/'."""
@@ -95,9 +190,18 @@ def cell_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+#: A section heading typed into a list's table or sheet: ``二、评委名单``, ``（二）评委``.
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十]+\s*[)）])")
+
+
 def _is_title_row(row: list[str]) -> bool:
+    """One merged cell across the row, or a numbered section heading alone in its row (a spreadsheet
+    writes ``二、评委名单`` into one unmerged cell)."""
     vals = {x for x in row if x.strip()}
-    return len(vals) == 1 and len(row) > 1 and row.count(next(iter(vals))) > 1
+    if len(vals) != 1 or len(row) <= 1:
+        return False
+    only = next(iter(vals))
+    return row.count(only) > 1 or bool(_HEADING.match(only))
 
 
 def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
@@ -127,6 +231,7 @@ def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = 
 
 
 def _record(row: list[str], h: Header) -> dict[str, Any] | None:
+    row = ["" if is_prompt(x) else x for x in row]  # a content control's prompt is an empty cell
     rec: dict[str, Any] = {}
     for key, cs in h.cols.items():
         if h.options and all(c in h.options for c in cs):

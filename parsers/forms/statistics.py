@@ -92,12 +92,19 @@ def item_of(label: str) -> tuple[str | None, int]:
     return best
 
 
+#: Header words of the quantity and unit columns (the notice says 数量 and 单位; units retype them).
+QTY_HEADERS = ("数量", "数值", "数据", "填报数", "填报数据", "统计数", "统计数据", "指标值", "本年度数据")
+UNIT_HEADERS = ("单位", "计量单位", "单位名称")
+
+
 def _columns(t: Table) -> tuple[int | None, int | None]:
-    """Columns of the 数量 and 单位 headers, when the table has them."""
+    """Columns of the 数量 and 单位 headers, when the table has them (in any order, among other columns
+    such as 序号 or 备注, so a note is never read as the quantity)."""
     for row in t.grid:
         names = [norm_label(x) for x in row]
-        if "数量" in names:
-            return names.index("数量"), (names.index("单位") if "单位" in names else None)
+        qty = next((i for i, n in enumerate(names) if n in QTY_HEADERS), None)
+        if qty is not None:
+            return qty, next((i for i, n in enumerate(names) if n in UNIT_HEADERS), None)
     return None, None
 
 

@@ -4,6 +4,13 @@ python-docx's object API repeats merged cells, hides nested-table text from the 
 cannot see content-control checkboxes (env-facts §6), so the body is walked as XML: text
 comes only from ``w:t`` nodes (lxml's itertext duplicates text on these elements), tables
 are laid out on their grid from ``gridSpan``/``vMerge``, and checkboxes become ☑/☐.
+
+Two things of the filled-in template are carried over besides text: a content control still
+showing its prompt (``w:showingPlcHdr``, or text in the PlaceholderText style) gives no text at
+all — the field is empty; and text a person set off by highlighting, shading, bold or underline
+within a paragraph or cell (the chosen ``问题解决型`` of ``问题解决型 创新型``) is listed in
+``Document.meta["emphasis"]``: paragraph or cell text → its emphasised fragments. Extractors
+decide what that means; a wholly bold cell (a header) is not listed.
 """
 
 from __future__ import annotations
@@ -41,6 +48,12 @@ VAL = _q(W, "val")
 
 #: The document's automatic numbering while its body is read (None: no lists, or not a package).
 _numbering: contextvars.ContextVar[numbering.Numbering | None] = contextvars.ContextVar("numbering", default=None)
+#: Emphasised fragments found while a body is read: paragraph/cell text → fragments (see the module doc).
+_emphasis: contextvars.ContextVar[dict[str, list[str]] | None] = contextvars.ContextVar("emphasis", default=None)
+RPR, SDT_PR = _q(W, "rPr"), _q(W, "sdtPr")
+#: Character styles of a content control's prompt (Word's built-in name; WPS writes the Chinese one).
+PLACEHOLDER_STYLES = frozenset({"placeholdertext", "占位符文本"})
+_OFF = ("0", "false", "off", "none")
 
 
 #: Main-part content types of the Word packages python-docx refuses ("not a Word file"): templates
@@ -120,15 +133,20 @@ def read_body(body: etree._Element) -> Document:
     blocks: list[Block] = []
     divisions: list[Division] = []
     broken = False
-    for child in body:
-        broken = broken or _break_before(child)
-        if broken and blocks and (not divisions or divisions[-1].start < len(blocks)):
-            divisions.append(Division(len(blocks), "section"))
-        _blocks([child], blocks)
-        broken = _break_after(child)
+    emphasis: dict[str, list[str]] = {}
+    token = _emphasis.set(emphasis)
+    try:
+        for child in body:
+            broken = broken or _break_before(child)
+            if broken and blocks and (not divisions or divisions[-1].start < len(blocks)):
+                divisions.append(Division(len(blocks), "section"))
+            _blocks([child], blocks)
+            broken = _break_after(child)
+    finally:
+        _emphasis.reset(token)
     if divisions:
         divisions.insert(0, Division(0, "section"))
-    return Document(blocks=blocks, divisions=divisions)
+    return Document(blocks=blocks, divisions=divisions, meta={"emphasis": emphasis} if emphasis else {})
 
 
 def _break_before(el: etree._Element) -> bool:
@@ -167,18 +185,91 @@ def _blocks(container: Iterable[etree._Element], out: list[Block]) -> None:
     """Paragraphs and tables of a container, in order; text boxes follow their paragraph."""
     for child in container:
         if child.tag == P:
-            text, boxes = _paragraph(child)
+            text, boxes, frags = _paragraph(child)
             if text.strip():
                 out.append(text.strip())
+                _note_emphasis(text.strip(), frags)
             out.extend(boxes)
         elif child.tag == TBL:
             table = _table(child)
             out.append(table)
             out.extend(_flatten(table.nested))
         elif child.tag in (SDT, CUSTOM_XML, SDT_CONTENT):
+            if child.tag == SDT and _showing_prompt(child):
+                continue  # an unfilled block-level control: its prompt paragraph is no text
             inner = child.find(SDT_CONTENT) if child.tag == SDT else child
             if inner is not None:
                 _blocks(inner, out)
+
+
+def _showing_prompt(sdt: etree._Element) -> bool:
+    """A content control nobody filled in: Word's ``w:showingPlcHdr``, or every run of its content in
+    the placeholder character style (editors that drop the flag). Its prompt is not a value."""
+    flag = sdt.find(f"{SDT_PR}/{_q(W, 'showingPlcHdr')}")
+    if flag is not None and flag.get(VAL, "1").lower() not in _OFF:
+        return True
+    content = sdt.find(SDT_CONTENT)
+    if content is None:
+        return False
+    runs = [r for r in content.iter(R) if "".join(t.text or "" for t in r.iter(T)).strip()]
+    if not runs:
+        return False
+    for r in runs:
+        style = r.find(f"{RPR}/{_q(W, 'rStyle')}")
+        if style is None or (style.get(VAL) or "").lower() not in PLACEHOLDER_STYLES:
+            return False
+    return True
+
+
+def _run_emphasis(r: etree._Element) -> bool:
+    """Direct formatting that sets a run off: highlight, shading, bold, underline."""
+    props = r.find(RPR)
+    if props is None:
+        return False
+    hl = props.find(_q(W, "highlight"))
+    if hl is not None and (hl.get(VAL) or "none").lower() != "none":
+        return True
+    shd = props.find(_q(W, "shd"))
+    if shd is not None:
+        fill = (shd.get(_q(W, "fill")) or "auto").lower()
+        if fill not in ("auto", "ffffff", "") or (shd.get(VAL) or "clear").lower() not in ("clear", "nil"):
+            return True
+    for tag in ("b", "bCs"):
+        b = props.find(_q(W, tag))
+        if b is not None and (b.get(VAL) or "1").lower() not in _OFF:
+            return True
+    u = props.find(_q(W, "u"))
+    return u is not None and (u.get(VAL) or "single").lower() not in _OFF
+
+
+def _note_emphasis(text: str, frags: list[str]) -> None:
+    """Remember the emphasised fragments of a paragraph or cell, unless all of it is emphasised."""
+    table = _emphasis.get()
+    frags = [f.strip() for f in frags if f.strip()]
+    if table is None or not frags or not text:
+        return
+    if re.sub(r"\s", "", "".join(frags)) == re.sub(r"\s", "", text):
+        return
+    known = table.setdefault(text, [])
+    known.extend(f for f in frags if f not in known)
+
+
+class _Emph:
+    """Emphasised fragments of one paragraph as it is read; adjacent emphasised runs join."""
+
+    def __init__(self) -> None:
+        self.frags: list[str] = []
+        self.open = False
+
+    def add(self, text: str, emphasised: bool) -> None:
+        if emphasised:
+            if self.open:
+                self.frags[-1] += text
+            else:
+                self.frags.append(text)
+            self.open = True
+        elif text.strip():
+            self.open = False
 
 
 def _flatten(tables: list[Table]) -> list[Table]:
@@ -190,16 +281,18 @@ def _flatten(tables: list[Table]) -> list[Table]:
     return out
 
 
-def _paragraph(p: etree._Element) -> tuple[str, list[Block]]:
+def _paragraph(p: etree._Element) -> tuple[str, list[Block], list[str]]:
+    """A paragraph's text, its text boxes, and its emphasised fragments."""
     parts: list[str] = []
     boxes: list[Block] = []
     lists = _numbering.get()
     label = lists.of_paragraph(p) if lists is not None else ""
-    _inline(p, parts, boxes, None)
+    emph = _Emph()
+    _inline(p, parts, boxes, None, emph)
     text = "".join(parts)
     if label and text.strip():
         text = label + text.lstrip()
-    return text, boxes
+    return text, boxes, emph.frags
 
 
 def _run_font(r: etree._Element) -> str | None:
@@ -244,12 +337,17 @@ def _form_field_checkbox(fld: etree._Element) -> str | None:
     return _checkbox_glyph(state)
 
 
-def _inline(el: etree._Element, parts: list[str], boxes: list[Block], font: str | None) -> None:
-    """Collect a paragraph's visible text in order; text-box content goes to ``boxes``."""
+def _inline(el: etree._Element, parts: list[str], boxes: list[Block], font: str | None,
+            emph: _Emph | None = None, emphasised: bool = False) -> None:
+    """Collect a paragraph's visible text in order; text-box content goes to ``boxes``; emphasised
+    run text also to ``emph``."""
     for child in el:
         tag = child.tag
         if tag == T:
-            parts.append(symbols.map_text(font, child.text or "") if font else (child.text or ""))
+            text = symbols.map_text(font, child.text or "") if font else (child.text or "")
+            parts.append(text)
+            if emph is not None:
+                emph.add(text, emphasised)
         elif tag == TAB:
             parts.append("\t")
         elif tag in (BR, CR):
@@ -263,15 +361,15 @@ def _inline(el: etree._Element, parts: list[str], boxes: list[Block], font: str 
             if glyph:
                 parts.append(glyph)
         elif tag == R:
-            _inline(child, parts, boxes, _run_font(child))
+            _inline(child, parts, boxes, _run_font(child), emph, _run_emphasis(child))
         elif tag == SDT:
             glyph = _content_control_checkbox(child)
             if glyph is not None:
                 parts.append(glyph)
-            else:
+            elif not _showing_prompt(child):
                 content = child.find(SDT_CONTENT)
                 if content is not None:
-                    _inline(content, parts, boxes, font)
+                    _inline(content, parts, boxes, font, emph, emphasised)
         elif tag == FLD_CHAR:
             glyph = _form_field_checkbox(child)
             if glyph:
@@ -281,9 +379,9 @@ def _inline(el: etree._Element, parts: list[str], boxes: list[Block], font: str 
         elif tag == ALT:
             choice = child.find(CHOICE)  # Fallback repeats the same content (VML): read one
             if choice is not None:
-                _inline(choice, parts, boxes, font)
+                _inline(choice, parts, boxes, font, emph, emphasised)
         elif isinstance(tag, str):  # hyperlink, ins, smartTag, fldSimple, drawing, pict ...
-            _inline(child, parts, boxes, font)
+            _inline(child, parts, boxes, font, emph, emphasised)
 
 
 def _wrapped(el: etree._Element, tag: str):
@@ -313,12 +411,14 @@ def _cell(tc: etree._Element) -> tuple[str, list[Table]]:
     """A cell's own text (lines joined by newlines) and its nested tables."""
     lines: list[str] = []
     nested: list[Table] = []
+    frags: list[str] = []
 
     def walk(container: etree._Element) -> None:
         for child in container:
             if child.tag == P:
-                text, boxes = _paragraph(child)
+                text, boxes, own = _paragraph(child)
                 lines.append(text)
+                frags.extend(own)
                 for b in boxes:
                     if isinstance(b, Table):
                         nested.append(b)
@@ -327,12 +427,15 @@ def _cell(tc: etree._Element) -> tuple[str, list[Table]]:
             elif child.tag == TBL:
                 nested.append(_table(child))
             elif child.tag in (SDT, CUSTOM_XML):
+                if child.tag == SDT and _showing_prompt(child):
+                    continue
                 inner = child.find(SDT_CONTENT) if child.tag == SDT else child
                 if inner is not None:
                     walk(inner)
 
     walk(tc)
     text = "\n".join(line.strip() for line in lines if line.strip())
+    _note_emphasis(text, frags)
     return text, nested
 
 
