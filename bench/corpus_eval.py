@@ -11,8 +11,10 @@ with ``rules.load_campaign()`` and compares with what the fixtures say should co
   counts as wrong; broken files are not scored);
 - field accuracy: every expected leaf value (``groups[2].company``, ``members`` as a whole list)
   compared exactly after stripping; numbers numerically; ``seq`` as integers; ``char_count``
-  within 5 % (the contract leaves open which lines of a 工作总结 count as body text). Scanned PDFs
-  are scored for classification only. "key fields" is the subset staff depend on;
+  within 5 % (the contract leaves open which lines of a 工作总结 count as body text). A scanned
+  申报表 beside its Word copy is scored for classification only; the documents the fixtures mark
+  ``ocr`` (style "scans": printed, sealed, scanned forms) are scored as well, and also apart
+  ("OCR-read fields"). "key fields" is the subset staff depend on;
 - status accuracy (auto-replies excluded);
 - planted-defect recall: a defect is found when a finding has the same form, field (its last path
   component, so ``entries[].score`` matches ``score``) and severity; "loose" ignores severity;
@@ -178,7 +180,7 @@ def evaluate(items: list[tuple[str, bytes, dict]], show_misses: int = 15) -> dic
     from rules import load_campaign
 
     campaign = load_campaign()
-    cls, cls_by_format, fields_all, fields_key = Tally(), Tally(), Tally(), Tally()
+    cls, cls_by_format, fields_all, fields_key, fields_ocr = Tally(), Tally(), Tally(), Tally(), Tally()
     field_by_name, status, recall, recall_loose = Tally(), Tally(), Tally(), Tally()
     false_errors: Counter[str] = Counter()
     misses: list[str] = []
@@ -216,6 +218,8 @@ def evaluate(items: list[tuple[str, bytes, dict]], show_misses: int = 15) -> dic
                 ok = same(path, value, actual.get(path))
                 gk = generic_key(path)
                 fields_all.add(e["form"], ok)
+                if e.get("ocr"):
+                    fields_ocr.add(e["form"], ok)
                 field_by_name.add(f"{e['form']}.{gk}", ok)
                 if gk in KEY_FIELDS.get(e["form"], ()):
                     fields_key.add(e["form"], ok)
@@ -241,6 +245,8 @@ def evaluate(items: list[tuple[str, bytes, dict]], show_misses: int = 15) -> dic
         "field_accuracy_all": fields_all.rate(),
         "field_accuracy_key": fields_key.rate(),
         "field_accuracy_by_form": fields_all.counts(),
+        "field_accuracy_ocr": fields_ocr.rate(),
+        "field_accuracy_ocr_by_form": fields_ocr.counts(),
         "key_field_accuracy_by_form": fields_key.counts(),
         "worst_fields": dict(worst),
         "status_accuracy": status.rate(),
@@ -274,6 +280,9 @@ def report(r: dict[str, Any], gen_seconds: float) -> str:
         f"field accuracy (key fields):  {_pct(r['field_accuracy_key'])}",
     ]
     lines += [f"    {k:<16} all {v['ok']}/{v['total']}" for k, v in r["field_accuracy_by_form"].items()]
+    if r["field_accuracy_ocr"] is not None:
+        lines.append(f"field accuracy (OCR-read):    {_pct(r['field_accuracy_ocr'])}   "
+                     + " ".join(f"{k} {v['ok']}/{v['total']}" for k, v in r["field_accuracy_ocr_by_form"].items()))
     if r["worst_fields"]:
         lines.append("    weakest fields: " + ", ".join(f"{k} {v['ok']}/{v['total']}" for k, v in r["worst_fields"].items()))
     lines += [f"status accuracy: {_pct(r['status_accuracy'])}   "

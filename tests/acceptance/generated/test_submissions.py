@@ -73,3 +73,32 @@ def test_broken_attachment_is_a_finding_not_a_crash(campaign) -> None:
     result, expected = _check(campaign, make_unit(15, 1), style="broken", variant=0)
     assert result["status"] == "incomplete"
     assert any(f["form"] == "review" and f["severity"] == "error" for f in result["findings"])
+
+
+def test_forms_inside_outlook_containers_are_all_read(campaign) -> None:
+    """The whole submission inside a winmail.dat (variant 1) or one attached Outlook item (variant 2)."""
+    for variant in (1, 2):
+        result, expected = _check(campaign, make_unit(16 + variant, 1), style="outlook", variant=variant)
+        assert result["status"] == "complete", [f["message"] for f in result["findings"]]
+        head = expected["documents"][0]
+        assert head["format"] in ("tnef", "msg")
+        got = match_documents(expected["documents"], result["documents"])
+        for e, g in zip(expected["documents"][1:], got[1:], strict=True):
+            assert g is not None and g["container"] == head["filename"], e["filename"]
+            assert g["form"] == e["form"], e["filename"]
+
+
+def test_sealed_scans_of_the_summary_forms_are_read_by_ocr(campaign) -> None:
+    """统计表, 推荐表 (sealed) and 评审汇总表 printed and scanned at 200 dpi, no Excel copy: read by OCR, the
+    message complete, and what OCR reads is what was written (key fields)."""
+    result, expected = _check(campaign, make_unit(19, 2), style="scans", variant=1)
+    assert result["status"] == "complete", [f["message"] for f in result["findings"] if f["severity"] == "error"]
+    got = match_documents(expected["documents"], result["documents"])
+    scanned = [(e, g) for e, g in zip(expected["documents"], got, strict=True) if e.get("ocr")]
+    assert {e["form"] for e, _ in scanned} == {"statistics", "recommendation", "review"}
+    for e, g in scanned:
+        assert g is not None and g["read_by"] == "ocr" and g["form"] == e["form"]
+    rec = next(g for e, g in scanned if e["form"] == "recommendation")
+    want = next(e for e, _ in scanned if e["form"] == "recommendation")["fields"]
+    assert [x["group_name"] for x in rec["fields"]["groups"]] == [x["group_name"] for x in want["groups"]]
+    assert [x["certificate_no"] for x in rec["fields"]["judges"]] == [x["certificate_no"] for x in want["judges"]]
