@@ -382,11 +382,34 @@ def table(run: Run) -> str:
             target = m.note or "—"
         mark = {True: "met", False: f"**missed**: {m.miss}", None: ""}[m.met]
         rows.append(f"| {m.label} | {value} | {target} | {mark} |")
-    head = (f"`{meta['command']}` — {meta['date']}, commit {meta['commit']}"
+    head = _when(meta.get("earlier") or meta)
+    if meta.get("partial_rerun"):
+        head += (f" {', '.join(meta['partial_rerun'])} measured again (`--only`) {meta['date']}, load average "
+                 f"{meta['load_start'][0]:g} at start, {meta['load_end'][0]:g} at end.")
+    return head + "\n\n" + "\n".join(rows)
+
+
+def _when(meta: dict[str, Any]) -> str:
+    return (f"`{meta['command']}` — {meta['date']}, commit {meta['commit']}"
             f"{' + uncommitted changes' if meta['dirty'] else ''}, {meta['cores']} cores, load average "
             f"{meta['load_start'][0]:g} at start, {meta['load_end'][0]:g} at end (max 1-min load during the run "
             f"{meta['load_max']:g}).")
-    return head + "\n\n" + "\n".join(rows)
+
+
+def _merge(run: Run, earlier: dict[str, Any], rerun: list[str]) -> None:
+    """Keep the earlier run's metrics, details and loads that this partial run did not measure again."""
+    fields = {f for f in Metric.__dataclass_fields__}
+    for k, m in earlier.get("metrics", {}).items():
+        run.metrics.setdefault(k, Metric(**{f: v for f, v in m.items() if f in fields}))
+    for k, v in earlier.get("details", {}).items():
+        if k != "meta":
+            run.details.setdefault(k, v)
+    for k, v in earlier.get("load", {}).items():
+        run.load.setdefault(k, v)
+    meta = run.details["meta"]
+    meta["partial_rerun"] = rerun
+    meta["earlier"] = earlier.get("meta", {})
+    meta["command"] = earlier.get("meta", {}).get("command", meta["command"])
 
 
 def _git(*args: str) -> str:
@@ -465,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_start": load_start, "load_end": load_end, "load_max": max([load_start[0], load_end[0], *loads]),
         "seconds": round(time.monotonic() - t_start, 1), "quick": q,
     }
+    if only and args.out.exists():  # a partial rerun updates its scenarios in the earlier results
+        _merge(run, json.loads(args.out.read_text(encoding="utf-8")), sorted(only))
     out = {"meta": run.details.pop("meta"), "args": run.args,
            "metrics": {k: {**asdict(m), "met": m.met, "miss": m.miss} for k, m in run.metrics.items()},
            "details": run.details, "load": run.load}
