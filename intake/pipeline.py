@@ -73,7 +73,7 @@ def read_message(
     the defaults). Keeps no state of its own: several threads may read messages at once."""
     unpacked = unpack_message(raw, limits)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
-    no_ocr_for_word_twins(jobs, ocr)
+    first_page_only_for_word_twins(jobs, ocr)
     convert_legacy(jobs, read_timeout)
     documents: list[DocumentResult] = []
     parts: list[Part] = []
@@ -87,11 +87,13 @@ def read_message(
     return ReadMessage(unpacked, documents, parts)
 
 
-def no_ocr_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> None:
-    """The sealed PDF (or photo) copies of 申报表 whose Word copies came too are not OCR'd: the notice's
-    normal pair, the fields are read from the Word copy (rules check only that copy) and pairing finds
-    the twin by name, so OCR would cost seconds a page for nothing. Only when the names say so (both
-    named as 申报表) and there are no more such scans than Word copies."""
+def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> None:
+    """The sealed PDF copies of 申报表 whose Word copies came too are OCR'd on their first page only: the
+    notice's normal pair, whose fields are read from the Word copy (the field rules check that copy),
+    so OCR of every page would cost seconds a page for little; but certificates are printed from
+    企业名称/小组名称/课题名称, so those (on the first page) are read from the scan too and compared with the
+    Word copy (``cross.application.copies_mismatch``; a difference found only through OCR is a warning).
+    Only when the names say so (both named as 申报表) and there are no more such scans than Word copies."""
     from parsers.forms.classify import name_scores
     from parsers.readers.ocr import OcrOptions
 
@@ -104,7 +106,7 @@ def no_ocr_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> None:
     if scans and len(scans) <= len(words):
         base = ocr or OcrOptions()
         for j in scans:
-            j.ocr = OcrOptions(0, base.seconds_per_page, "OCR not needed: the 申报表's Word copy came with it")
+            j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=1)
 
 
 #: legacy formats LibreOffice turns into what the readers read; converted per message in one run

@@ -75,6 +75,9 @@ class OcrOptions:
     seconds_per_page: float = 20.0
     #: why OCR is off (max_pages = 0) for this document, for the problem's detail
     reason: str = "OCR switched off"
+    #: OCR only the first this many pages of a PDF (0: all): the sealed scan of a 申报表 that came with
+    #: its Word copy is read only for the names on its first page, to compare them with the Word copy
+    first_pages: int = 0
 
 
 class OcrStopped(Exception):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import re
 import time
 from collections.abc import Generator
@@ -99,13 +100,14 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
         return doc
 
     pages = int(doc.meta.get("pages") or 0)
+    wanted = min(pages, options.first_pages) if options.first_pages > 0 else pages
     if options.max_pages <= 0:
         return unread(options.reason)
-    if pages > options.max_pages:
+    if wanted > options.max_pages:
         return unread(f"OCR not tried: {pages} pages, over the limit of {options.max_pages}")
     try:
         with contextlib.closing(_page_images(data)) as images:
-            result = ocr.read_images(images, options, deadline)
+            result = ocr.read_images(itertools.islice(images, wanted), options, deadline)
     except OcrStopped as e:
         return unread(f"OCR stopped: {e}")
     if not result.useful:

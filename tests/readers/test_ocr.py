@@ -394,9 +394,10 @@ def test_cross_checks_only_ocr_saw_are_warnings_and_real_gaps_stay_errors():
     assert missing and any(f.severity == "error" for f in missing)
 
 
-def test_a_sealed_copy_beside_its_word_copy_is_not_ocrd():
-    """The notice's pair (申报表 Word + sealed scan): the Word copy is read, the scan only classified."""
-    from intake.pipeline import no_ocr_for_word_twins
+def test_a_sealed_copy_beside_its_word_copy_is_ocrd_on_its_first_page_only():
+    """The notice's pair (申报表 Word + sealed scan): the Word copy is read for the fields, the scan's first
+    page for the names to compare; a scan without its Word copy, or another form's scan, is read whole."""
+    from intake.pipeline import first_page_only_for_word_twins
     from intake.workers import Job
 
     def job(name: str, fmt: str) -> Job:
@@ -404,12 +405,53 @@ def test_a_sealed_copy_beside_its_word_copy_is_not_ocrd():
 
     jobs = [job("附件1 申报表-攀登.docx", "docx"), job("附件1 申报表-攀登（盖章）.pdf", "pdf"),
             job("附件4 推荐表.pdf", "pdf")]
-    no_ocr_for_word_twins(jobs, OcrOptions(max_pages=5))
-    assert jobs[1].ocr is not None and jobs[1].ocr.max_pages == 0 and "Word copy" in jobs[1].ocr.reason
-    assert jobs[2].ocr is None  # a scanned 推荐表 is OCR'd
+    first_page_only_for_word_twins(jobs, OcrOptions(max_pages=5))
+    assert jobs[1].ocr is not None and jobs[1].ocr.first_pages == 1 and jobs[1].ocr.max_pages == 5
+    assert jobs[2].ocr is None  # a scanned 推荐表 is OCR'd whole
     alone = [job("申报表盖章.pdf", "pdf")]
-    no_ocr_for_word_twins(alone, None)
+    first_page_only_for_word_twins(alone, None)
     assert alone[0].ocr is None  # no Word copy: the scan is the only source
+
+
+def test_a_sealed_scan_whose_topic_differs_from_its_word_copy_is_reported():
+    """Certificates are printed from the 申报表: a sealed scan (two pages, 200 dpi) whose 课题名称 is not the
+    Word copy's is found — as a 人工核对 warning, since only OCR saw it — and only its first page is OCR'd."""
+    import copy as copy_mod
+
+    from intake.pipeline import check_message
+    from tests.fixtures.data import make_unit
+    from tests.fixtures.form_backends import scanned_pdf
+    from tests.fixtures.forms import render
+    from tests.fixtures.mail import build_message
+
+    unit = make_unit(31, n_groups=1)
+    group = unit.groups[0]
+    other = copy_mod.deepcopy(group)
+    other.topic = "降低某型号产品装配不良率"
+    word = render("application", unit, "docx", 0, group)
+    def two_pages(g) -> bytes:  # noqa: ANN001 - the form, then a page of its 成果报告 behind it
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(render("application", unit, "pdf", 0, g))
+        doc.import_pages(pdfium.PdfDocument(render("evidence", unit, "pdf", 0, g)), [0])
+        buf = io.BytesIO()
+        doc.save(buf)
+        return scanned_pdf(buf.getvalue(), dpi=200, seal_text=g.company[:8])
+
+    scans = {"same": two_pages(group), "other": two_pages(other)}
+    page_one = readers.read(scans["same"], "pdf", "x.pdf", ocr=OcrOptions(first_pages=1))
+    assert page_one.meta["pages"] == 2 and len(page_one.meta["ocr_rotation"]) == 1  # one page OCR'd
+    campaign = load_campaign()
+    out = {}
+    for name, scan in scans.items():
+        raw = build_message([("附件1 申报表.docx", word), ("附件1 申报表（盖章）.pdf", scan)])
+        out[name] = check_message(raw, campaign).to_json()
+    mismatches = [f for f in out["other"]["findings"] if f["rule"] == "cross.application.copies_mismatch"]
+    assert mismatches and all(f["severity"] == "warning" for f in mismatches)
+    assert any("课题名称" in f["message"] for f in mismatches)
+    assert not [f for f in out["same"]["findings"] if f["rule"] == "cross.application.copies_mismatch"]
+    [pdf] = [d for d in out["same"]["documents"] if d["format"] == "pdf"]
+    assert pdf["read_by"] == "ocr" and pdf["fields"]["topic"] == group.topic
 
 
 def test_reprocess_keeps_a_document_ocrd():
