@@ -16,8 +16,8 @@ from parsers.result import DocumentResult
 from rules.findings import Finding
 
 FORMS = ("application", "report", "evidence", "summary", "statistics", "recommendation", "review", "unknown")
-FORMATS = ("docx", "doc", "xlsx", "xls", "pdf", "wps", "et", "zip", "rar", "7z", "eml", "msg", "tnef", "txt", "image",
-           "odt", "ods", "other")
+FORMATS = ("docx", "doc", "xlsx", "xls", "pdf", "wps", "et", "zip", "rar", "7z", "eml", "txt", "image", "rtf", "odt",
+           "ods", "html", "csv", "msg", "tnef", "other")  # in the contract's order
 CONTAINER_FORMATS = ("zip", "rar", "7z", "eml", "msg", "tnef")
 
 

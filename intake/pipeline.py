@@ -20,6 +20,7 @@ from intake.unpack import Limits, Part, Unpacked, unpack_message
 from intake.unpack.types import NOTICE_ONLY
 from intake.workers import Job, ReadingPool, WorkerLimits
 from parsers import forms
+from parsers.formats import WORD_FORMATS
 from parsers.model import Problem
 from parsers.result import DocumentResult
 from rules import Campaign, evaluate
@@ -101,7 +102,7 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> N
         scores = name_scores(job.result.filename) if job.named else {}
         return max(scores, key=lambda f: scores[f]) if scores else None
 
-    words = [j for j in jobs if j.result.format in ("docx", "doc", "wps") and by_name(j) == "application"]
+    words = [j for j in jobs if j.result.format in WORD_FORMATS and by_name(j) == "application"]
     scans = [j for j in jobs if j.result.format in ("pdf", "image") and by_name(j) == "application"]
     if scans and len(scans) <= len(words):
         base = ocr or OcrOptions()
@@ -109,25 +110,22 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> N
             j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=1)
 
 
-#: legacy formats LibreOffice turns into what the readers read; converted per message in one run
-LEGACY_TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx"}
-
-
 def convert_legacy(jobs: list[Job], timeout: float) -> None:
-    """Convert every legacy file of a message with ONE soffice run per target format, before the workers.
+    """Convert every file LibreOffice must see first with ONE soffice run per target format, before the workers.
 
     Why here: LibreOffice's start-up dominates (one file ~0.9 s, ten files ~1.3 s), so converting a
     message's .doc/.wps/.et files one by one inside the workers was most of a legacy message's time.
-    A file LibreOffice cannot convert keeps its own bytes: its worker tries once more on its own and
-    reports what went wrong (unreadable, timeout, converter missing). Only what LibreOffice should see
-    (OLE, RTF, HTML) is batched; anything else under a legacy name is left to the reader's own checks.
+    Which files (:func:`parsers.readers.conversion_target`): legacy and WPS files (OLE, or Office XML
+    under a legacy name), RTF, .odt/.ods, and .xlsx whose formulas have no cached values (LibreOffice
+    computes them). A file LibreOffice cannot convert keeps its own bytes: its worker tries once more
+    on its own and reports what went wrong (unreadable, timeout, converter missing).
     """
-    from parsers.readers import looks_convertible, office
+    from parsers.readers import conversion_target, office
 
     groups: dict[str, list[Job]] = {}
     for job in jobs:
-        target = LEGACY_TARGET.get(job.result.format)
-        if target and job.read and job.read_as is None and looks_convertible(job.data):
+        target = conversion_target(job.data, job.result.format) if job.read and job.read_as is None else None
+        if target:
             groups.setdefault(target, []).append(job)
     for target, group in groups.items():
         try:

@@ -8,10 +8,10 @@ it ("附件“…”无法打开或已损坏"), and it must not hide which group
 
 from __future__ import annotations
 
+from parsers.formats import PDF_FORMATS, WORD_FORMATS
 from parsers.result import DocumentResult
 
-WORD_FORMATS = ("docx", "doc", "wps")
-PDF_FORMATS = ("pdf", "image")
+__all__ = ["PDF_FORMATS", "WORD_FORMATS", "copy_of", "is_broken", "received_as"]
 
 #: The file's own problems that leave nothing of it: the reader could not open it at all.
 BROKEN = ("document.unreadable", "document.encrypted", "document.empty")

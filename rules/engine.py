@@ -118,7 +118,7 @@ def document_findings(campaign: Campaign, doc: DocumentResult) -> list[Finding]:
     return out
 
 
-UNRECOGNISED_FORMATS = ("docx", "doc", "wps", "xlsx", "xls", "et", "pdf")
+UNRECOGNISED_FORMATS = ("docx", "doc", "wps", "xlsx", "xls", "et", "pdf", "rtf", "odt", "ods")
 
 
 def _simple(campaign: Campaign, rule_id: str, doc: DocumentResult) -> Finding:

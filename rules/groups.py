@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from parsers.formats import WORD_FORMATS
 from parsers.result import DocumentResult
 from rules.names import loose_key, mentions
 from rules.paths import is_empty
@@ -64,7 +65,7 @@ def groups_of(documents: list[DocumentResult]) -> list[Group]:
         return out
     seen: dict[str, Group] = {}
     apps = [d for d in documents if d.form == "application" and _trusted(d)]
-    apps.sort(key=lambda d: 0 if d.fields.get("copy") == "word" or d.format in ("docx", "doc", "wps") else 1)
+    apps.sort(key=lambda d: 0 if d.fields.get("copy") == "word" or d.format in WORD_FORMATS else 1)
     for d in apps:
         name = d.fields.get("group_name")
         if is_empty(name):

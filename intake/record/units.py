@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from intake.record.roster import Roster
 from intake.store.rows import MessageRow, UnitRow, utcnow
+from parsers.formats import PDF_FORMATS, WORD_FORMATS
 from parsers.result import DocumentResult
 from rules import Campaign, evaluate
 from rules.findings import Finding, status_of
@@ -75,7 +76,7 @@ def _copy(doc: DocumentResult) -> str:
     copy = doc.fields.get("copy") if isinstance(doc.fields, dict) else None
     if copy in ("word", "pdf"):
         return copy
-    return {"docx": "word", "doc": "word", "wps": "word", "pdf": "pdf", "image": "pdf"}.get(doc.format, doc.format)
+    return "word" if doc.format in WORD_FORMATS else "pdf" if doc.format in PDF_FORMATS else doc.format
 
 
 def _group_key(doc: DocumentResult) -> str:

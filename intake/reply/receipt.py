@@ -62,7 +62,8 @@ CONTAINER_TEXT = {"zip": "压缩包", "rar": "压缩包", "7z": "压缩包", "em
                   "tnef": "Outlook封装文件（winmail.dat）"}
 # The notice asks for Word *and* PDF copies of some forms, so the kind of file is worth saying.
 KIND_TEXT = {"docx": "Word", "doc": "Word", "wps": "Word", "pdf": "PDF", "xlsx": "Excel", "xls": "Excel",
-             "et": "Excel", "txt": "文本", "image": "图片"}
+             "et": "Excel", "txt": "文本", "image": "图片", "rtf": "Word", "odt": "Word", "ods": "Excel",
+             "html": "网页", "csv": "CSV"}
 
 SUBJECT_PREFIX = "回执："
 # A chain of reply/receipt prefixes; dropped when it holds a 回执, so "回复：回执：X" becomes "回执：X".

@@ -28,7 +28,8 @@ _MACHO = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\
           b"\xca\xfe\xba\xbe", b"\xbe\xba\xfe\xca"}
 #: Extensions a form arrives with: a double extension ending in an executable one names one of these first
 _DOCUMENT_EXT = frozenset({"doc", "docx", "docm", "dot", "dotx", "xls", "xlsx", "xlsm", "xlt", "xltx", "pdf", "wps",
-                           "et", "txt", "zip", "rar", "7z", "jpg", "jpeg", "png", "ppt", "pptx", "rtf", "csv"})
+                           "et", "txt", "zip", "rar", "7z", "jpg", "jpeg", "png", "ppt", "pptx", "rtf", "csv", "odt", "ods",
+                           "htm", "html", "mht", "mhtml"})
 
 
 def executable_content(data: bytes) -> str | None:

@@ -2,7 +2,8 @@
 
 Why: senders rename files (a PDF saved as ``申报表.docx``), WPS Office writes OOXML into ``.wps``,
 webmail labels everything ``application/octet-stream``, and "Excel" exports from web systems
-are HTML named ``.xls``. The reader must be chosen by what the bytes are. The sender's file
+are HTML (or CSV) named ``.xls``, Word's "single file web page" is MHTML renamed ``.doc``, and "Word"
+files from other editors are RTF. The reader must be chosen by what the bytes are. The sender's file
 name is always kept; only ``format`` follows the bytes.
 """
 
@@ -16,19 +17,22 @@ from dataclasses import dataclass, field
 from intake.unpack.outlook import is_msg
 from parsers.model import Problem
 from parsers.readers import ole
+from parsers.readers.csvfile import delimiter
+from parsers.readers.html import is_html, is_mhtml
 
 _EXT_FORMAT = {
     "docx": "docx", "docm": "docx", "dotx": "docx", "dotm": "docx", "doc": "doc", "dot": "doc",
     "xlsx": "xlsx", "xlsm": "xlsx", "xltx": "xlsx", "xltm": "xlsx", "xls": "xls", "xlt": "xls",
     "pdf": "pdf", "wps": "wps", "et": "et", "zip": "zip", "rar": "rar", "7z": "7z", "eml": "eml",
-    "txt": "txt", "csv": "txt", "png": "image", "jpg": "image", "jpeg": "image", "gif": "image",
+    "txt": "txt", "csv": "csv", "rtf": "rtf", "odt": "odt", "ods": "ods", "htm": "html", "html": "html",
+    "mht": "html", "mhtml": "html", "png": "image", "jpg": "image", "jpeg": "image", "gif": "image",
     "bmp": "image", "tif": "image", "tiff": "image", "webp": "image",
 }
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _MAIL_HEADERS = {"from", "to", "cc", "subject", "date", "received", "message-id", "mime-version",
                  "return-path", "content-type", "reply-to", "x-mailer", "delivered-to"}
 _TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # Outlook's "rich text" wrapper (winmail.dat, application/ms-tnef)
-_OFFICE_TEXT_EXT = {"doc": "doc", "xls": "xls", "wps": "wps", "et": "et"}  # HTML/RTF/XML saved by Office
+_OFFICE_TEXT_EXT = {"doc": "doc", "xls": "xls", "wps": "wps", "et": "et"}  # Office's XML flavours, saved by Office
 #: Names that promise an Office document: when the bytes are a zip or an OOXML package, the OOXML
 #: format the name stands for (WPS Office writes OOXML into .wps/.et; a password-protected one is OLE)
 _OOXML_EXT = {ext: ("xlsx" if fmt in ("xls", "xlsx", "et") else "docx")
@@ -60,7 +64,8 @@ def extension(filename: str) -> str:
 
 
 def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
-    """The contract format of ``data`` (docx doc xlsx xls pdf wps et zip rar 7z eml msg tnef txt image odt ods other)."""
+    """The contract format of ``data`` (docx doc xlsx xls pdf wps et zip rar 7z eml msg tnef txt image rtf odt ods
+    html csv other)."""
     ext = extension(filename)
     head = data[:1024]
     if not data:
@@ -91,15 +96,37 @@ def sniff(data: bytes, filename: str = "", declared: str = "") -> Sniffed:
         return Sniffed("pdf")
     text = _as_text(data)
     if text is not None:
-        if _looks_like_mail(text, declared, ext):
-            return Sniffed("eml")
-        stripped = text.lstrip("\ufeff \r\n\t").lower()
-        if ext in _OFFICE_TEXT_EXT and stripped.startswith(("<", "{\\rtf")):
-            return Sniffed(_OFFICE_TEXT_EXT[ext])  # LibreOffice reads Office's HTML/XML/RTF flavours
-        if stripped.startswith("{\\rtf"):
-            return Sniffed("doc")
-        return Sniffed("txt")
+        return Sniffed(_text_kind(data, text, declared, ext))
     return Sniffed(_EXT_FORMAT.get(ext, "other"))
+
+
+def _text_kind(data: bytes, text: str, declared: str, ext: str) -> str:
+    """eml, rtf, html (HTML tables, MHTML web archives), csv, an Office XML flavour (its legacy name's
+    format, for LibreOffice) or txt."""
+    stripped = text.lstrip("\ufeff \r\n\t").lower()
+    if stripped.startswith("{\\rtf"):
+        return "rtf"
+    if is_mhtml(data) and _web_archive(text, declared, ext):
+        return "html"
+    if _looks_like_mail(text, declared, ext):
+        return "eml"
+    if is_html(data):
+        return "html"
+    if ext in _OFFICE_TEXT_EXT and stripped.startswith("<"):
+        return _OFFICE_TEXT_EXT[ext]  # XML Spreadsheet 2003 / Word 2003 XML: LibreOffice reads them
+    if delimiter(text, prose_safe=ext != "csv") is not None or (ext == "csv" and stripped):
+        return "csv"
+    return "txt"
+
+
+def _web_archive(text: str, declared: str, ext: str) -> bool:
+    """A "single file web page" (Word/Excel/IE .mht): a multipart/related body whose headers are no
+    mail's (Internet Explorer writes From/Subject/Date too, but never To, Received or Message-ID)."""
+    if declared.lower().startswith("message/") or ext == "eml":
+        return False
+    header_block = re.split(r"\r?\n\r?\n", text, maxsplit=1)[0].lower()
+    names = set(re.findall(r"^([!-9;-~]+):", header_block, flags=re.MULTILINE))
+    return "multipart/related" in header_block and not names & {"to", "received", "message-id", "delivered-to"}
 
 
 def _zip_opens(data: bytes) -> bool:

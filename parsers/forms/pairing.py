@@ -13,11 +13,12 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any
 
+from parsers.formats import PDF_FORMATS, WORD_FORMATS
 from parsers.forms.classify import name_scores
 from parsers.forms.normalize import squash
 
-PDF_LIKE = ("pdf", "image")
-WORD_LIKE = ("docx", "doc", "wps")
+PDF_LIKE = PDF_FORMATS
+WORD_LIKE = WORD_FORMATS
 _NOISE = re.compile(r"附件[0-9一]?|全国优秀质量管理小组|质量管理小组|申报表|盖章版?|扫描件?|电子版|word版?|pdf版?|"
                     r"[（）()\[\]【】_\-—·.、,，\s]", re.IGNORECASE)
 APPLICATION_KEYS = ("recommender", "company", "group_name", "topic", "topic_type", "address", "postcode",

@@ -4,7 +4,10 @@ Interface::
 
     read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOptions | None = None) -> Document
 
-``fmt`` is the sniffed contract format (docx doc xlsx xls pdf wps et txt image other).
+``fmt`` is the sniffed contract format (docx doc xlsx xls pdf wps et txt image rtf odt ods html csv other).
+HTML and MHTML (``html``) and CSV are read directly; RTF and OpenDocument go through LibreOffice like
+the legacy formats; Strict Open XML packages are renamed to transitional ones (:mod:`.strict`), and a
+workbook whose formulas have no cached values is recalculated by LibreOffice before it is read.
 Images, and PDFs without a text layer, are OCR'd (:mod:`parsers.readers.ocr`) within ``ocr``'s
 limits (default :class:`OcrOptions`; ``max_pages = 0`` switches OCR off); the Document then says
 ``meta["read_by"] = "ocr"`` and ``meta["confidence"]``. Any other document read from its own text
@@ -30,7 +33,7 @@ import functools
 from typing import Protocol
 
 from parsers.model import Document, Problem
-from parsers.readers import docx, ocr, office, ole, pdf, text, xls, xlsx
+from parsers.readers import csvfile, docx, html, ocr, office, ole, pdf, strict, text, xls, xlsx
 from parsers.readers.limits import cap_document, package_problem
 from parsers.readers.ocr import OcrOptions
 
@@ -50,6 +53,11 @@ READERS: dict[str, Reader] = {
     "wps": functools.partial(office.read, source="wps"),
     "et": functools.partial(office.read, source="et"),
     "txt": text.read,
+    "rtf": functools.partial(office.read, source="rtf"),
+    "odt": functools.partial(office.read, source="odt"),
+    "ods": functools.partial(office.read, source="ods"),
+    "html": html.read,
+    "csv": csvfile.read,
 }
 
 _WORD_LIKE = {"doc", "wps"}
@@ -68,8 +76,38 @@ def looks_convertible(data: bytes) -> bool:
             or b"<html" in head)
 
 
+def conversion_target(data: bytes, fmt: str) -> str | None:
+    """What LibreOffice should turn this file into before it is read (docx/xlsx), or None.
+
+    Legacy and WPS files (OLE, RTF or HTML/XML under a legacy name), RTF, OpenDocument, and an
+    .xlsx whose formulas have no cached values (LibreOffice computes them on load). The pipeline
+    converts a message's files with one soffice run per target (``intake.pipeline.convert_legacy``).
+    """
+    if fmt in ("doc", "wps", "et"):
+        return office.TARGET[fmt] if looks_convertible(data) and not _direct_format(data) else None
+    if fmt == "rtf":
+        return "docx" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf") else None
+    if fmt in ("odt", "ods"):
+        return office.TARGET[fmt] if ole.is_zip(data) else None
+    if fmt == "xlsx" and ole.is_zip(data) and package_problem(data, "xlsx") is None \
+            and xlsx.uncached_formulas(strict.to_transitional(data) if strict.is_strict(data) else data):
+        return "xlsx"
+    return None
+
+
+def _direct_format(data: bytes) -> str | None:
+    """``html`` or ``rtf`` for bytes that are one whatever their name says (read here, not as a .doc)."""
+    if html.is_mhtml(data) or html.is_html(data):
+        return "html"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return "rtf"
+    return None
+
+
 def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
     """Fix the format from the bytes where the name lies (a .doc that is a docx, ...)."""
+    if fmt in (_WORD_LIKE | _SHEET_LIKE) and (direct := _direct_format(data)) is not None:
+        return direct, None  # a caller that went by the name: HTML and RTF have readers of their own
     if ole.is_encrypted_ooxml(data):
         return fmt, _failed("document.encrypted", f"{fmt}: password-protected Office file (EncryptedPackage)")
     if ole.is_zip(data) and fmt in _WORD_LIKE:
@@ -78,6 +116,14 @@ def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
         return "xlsx", None
     if fmt in (_WORD_LIKE | {"et"}) and not looks_convertible(data):
         return fmt, _failed("document.unreadable", f"{fmt}: not an OLE, RTF or HTML file")
+    if fmt == "rtf" and _direct_format(data) != "rtf":
+        return fmt, _failed("document.unreadable", "rtf: no {\\rtf header")
+    if fmt == "html" and _direct_format(data) != "html":
+        return fmt, _failed("document.unreadable", "html: no HTML or MHTML in the file")
+    if fmt == "csv" and b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return fmt, _failed("document.unreadable", "csv: binary data, not text")
+    if fmt in ("odt", "ods") and not ole.is_zip(data):
+        return fmt, _failed("document.unreadable", f"{fmt}: not an OpenDocument package")
     return fmt, None
 
 
@@ -113,9 +159,35 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOp
         return _failed("document.unsupported", f"no reader for format {fmt!r}")
     if fmt in ("docx", "xlsx") and (too_large := package_problem(data, fmt)) is not None:
         return Document(problems=[too_large], text_trusted=False)
-    doc = reader(data, filename, timeout)
+    was_strict = fmt in ("docx", "xlsx") and strict.is_strict(data)
+    if was_strict:
+        data = strict.to_transitional(data)
+    if fmt == "xlsx" and xlsx.uncached_formulas(data):
+        doc = _recalculated(data, filename, timeout)
+    else:
+        doc = reader(data, filename, timeout)
+    if was_strict:
+        doc.meta["strict"] = True
     doc.meta.setdefault("format", fmt)
     return _read_by(cap_document(doc))
+
+
+def _recalculated(data: bytes, filename: str, timeout: float) -> Document:
+    """An .xlsx with formulas but no cached values, read after LibreOffice computed them. Without
+    LibreOffice those cells would be empty (never their formula text): the workbook goes to staff
+    (``converter.missing``) rather than a "field missing" finding against the unit."""
+    doc = office.read(data, filename, timeout, source="xlsx")
+    if doc.problems and any(p.rule in ("converter.missing", "document.timeout", "document.unreadable")
+                            for p in doc.problems):
+        own = xlsx.read(data, filename, timeout)
+        why = next(p for p in doc.problems if p.rule in ("converter.missing", "document.timeout", "document.unreadable"))
+        rule = "document.timeout" if why.rule == "document.timeout" else "converter.missing"
+        own.problems.append(Problem(rule, f"xlsx: formulas without cached values not recalculated: {why.detail}"))
+        own.text_trusted = False
+        return own
+    doc.meta["recalculated"] = True
+    doc.meta.pop("converted_from", None)
+    return doc
 
 
 def _image(data: bytes, filename: str, timeout: float, options: OcrOptions) -> Document:

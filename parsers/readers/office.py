@@ -1,4 +1,5 @@
-"""Legacy and WPS formats (doc, wps, et; xls as a fallback) through LibreOffice headless.
+"""Legacy, WPS and other offices' formats (doc, wps, et, rtf, odt, ods; xls as a fallback; an .xlsx
+whose formulas need computing) through LibreOffice headless.
 
 LibreOffice converts to docx/xlsx and the result goes to the docx/xlsx reader, so every
 format ends in the same model. One private profile directory per process (never the
@@ -25,7 +26,8 @@ from parsers.readers import docx as docx_reader
 from parsers.readers import xlsx as xlsx_reader
 from parsers.readers.limits import package_problem
 
-TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx", "xls": "xlsx"}
+TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx", "xls": "xlsx", "rtf": "docx", "odt": "docx", "ods": "xlsx",
+          "xlsx": "xlsx"}  # xlsx → xlsx: LibreOffice computes formulas that have no cached value
 
 _lock = threading.Lock()
 _profile: Path | None = None
@@ -126,7 +128,7 @@ def convert(data: bytes, ext: str, target: str, timeout: float = 60.0) -> bytes 
 
 
 def read(data: bytes, filename: str = "", timeout: float = 60.0, source: str = "doc") -> Document:
-    """Convert ``source`` (doc/wps/et/xls) with LibreOffice and read the result."""
+    """Convert ``source`` (a key of :data:`TARGET`) with LibreOffice and read the result."""
     target = TARGET[source]
     try:
         converted = convert(data, source, target, timeout)

@@ -1,8 +1,10 @@
 """Excel .xlsx → Document: per sheet, a title paragraph and one Table of its used range.
 
-Loaded with ``data_only=True`` so formula cells show the value the saving program cached;
-a file written by a library that never computed them (no cached value) keeps the formula
-text instead, so nothing silently reads as empty. Not read-only mode: it has no merged
+Loaded with ``data_only=True`` so formula cells show the value the saving program cached. A file
+written by a library that never computed them (openpyxl, report generators) has formulas without
+cached values: :func:`uncached_formulas` finds them and the dispatcher has LibreOffice recalculate
+the workbook first. A formula cell still without a value reads as empty, never as its formula text
+(``=ROW()-3`` or ``=SUM(B4:B9)`` would be parsed as the numbers in it). Not read-only mode: it has no merged
 ranges and WPS-saved files report bogus ``A1:A1`` dimensions there (reference-systems G).
 """
 
@@ -32,6 +34,8 @@ from parsers.readers.cells import (
 warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\..*)?")
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]")
 
 
 def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
@@ -44,9 +48,7 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
             IndexError) as e:  # a damaged package (or a cell naming a shared string that does not exist)
         return Document(problems=[Problem("document.unreadable", f"xlsx: {type(e).__name__}: {e}")],
                         text_trusted=False)
-    formulas = _formula_workbook(data)
-    return sheets_document("xlsx", ((ws.title, *_sheet_grid(ws, formulas[ws.title] if formulas is not None else None))
-                                    for ws in wb.worksheets), problems)
+    return sheets_document("xlsx", ((ws.title, *_sheet_grid(ws)) for ws in wb.worksheets), problems)
 
 
 _MERGE = re.compile(rb'(<(?:\w+:)?mergeCell\b[^>]*?\bref=")([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"')
@@ -110,16 +112,27 @@ def _clip_sheet(xml: bytes) -> bytes:
     return _MERGE.sub(clip, xml)
 
 
-def _formula_workbook(data: bytes):
-    """A second, formula-keeping load, only when some sheet has formulas at all (it doubles the cost)."""
+def uncached_formulas(data: bytes) -> bool:
+    """Some worksheet cell has a formula and no cached value (``<f>…</f><v></v>`` or no ``<v>``).
+
+    False for a package declaring a DTD anywhere: openpyxl (defusedxml) refuses it as unreadable,
+    and it must never reach LibreOffice, which would expand its entities or read the files they name.
+    """
+    found = False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            has = any(
-                _FORMULA.search(z.read(n)) for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
-            )
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=False) if has else None
-    except Exception:  # the cached values are still good; formulas are a nicety
-        return None
+            for name in z.namelist():
+                if not name.lower().endswith((".xml", ".rels")):
+                    continue
+                xml = z.read(name)
+                if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+                    return False
+                if found or not (name.startswith("xl/worksheets/") and _FORMULA.search(xml)):
+                    continue
+                found = any(m[1] and _FORMULA.search(m[1]) and not _VALUE.search(m[1]) for m in _CELL.finditer(xml))
+    except Exception:  # noqa: BLE001 - a damaged package: the reader says what is wrong with it
+        return False
+    return found
 
 
 def cell_text(cell) -> str:
@@ -135,16 +148,12 @@ def cell_text(cell) -> str:
     return str(value).strip()
 
 
-def _sheet_grid(ws, formula_ws) -> tuple[list[list[str]], str | None]:
+def _sheet_grid(ws) -> tuple[list[list[str]], str | None]:
     """From the cells the sheet really holds (``_cells``): its dimensions may be absurd (one cell at
     XFD1048576) and a dense walk of them would never end."""
     values: dict[tuple[int, int], str] = {}
-    formula_cells = formula_ws._cells if formula_ws is not None else {}
     for (r, c), cell in ws._cells.items():
         text = cell_text(cell)
-        if not text and (r, c) in formula_cells:
-            f = formula_cells[(r, c)].value
-            text = f if isinstance(f, str) and f.startswith("=") else ""
         if text:
             values[(r - 1, c - 1)] = text
     merges = [(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col) for m in ws.merged_cells.ranges]

@@ -44,9 +44,16 @@ def test_reader_bug_is_ours_not_the_senders(monkeypatch):
 
 def test_converter_missing(monkeypatch):
     monkeypatch.setattr(office, "soffice", lambda: None)
+    for data, fmt in ((b"{\\rtf1\\ansi hello}", "doc"), (b"{\\rtf1\\ansi hello}", "rtf")):
+        doc = read(data, fmt, "x.doc")
+        assert [p.rule for p in doc.problems] == ["converter.missing"], fmt
+        assert all(ord(ch) < 128 for ch in doc.problems[0].detail)
+
+
+def test_html_named_doc_is_read_without_libreoffice(monkeypatch):
+    monkeypatch.setattr(office, "soffice", lambda: None)
     doc = read(build.html_form().encode("utf-8"), "doc", "x.doc")
-    assert [p.rule for p in doc.problems] == ["converter.missing"]
-    assert all(ord(ch) < 128 for ch in doc.problems[0].detail)
+    assert doc.problems == [] and doc.tables and doc.meta["format"] == "html"
 
 
 def test_text_encodings():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from parsers.readers import office, read
-from tests.fixtures import office as build
 
 pytestmark = pytest.mark.libreoffice
 
@@ -37,15 +36,27 @@ def test_convert_many_batches_in_one_run(legacy_files):
     assert len(out) == 2 and all(x and x[:2] == b"PK" for x in out)
 
 
-def test_html_saved_as_xls_falls_back_to_libreoffice():
+def test_html_saved_as_xls_is_read_directly(monkeypatch):
+    """HTML tables named .xls are read by lxml (parsers/readers/html.py), never converted."""
+    monkeypatch.setattr(office, "convert_many", lambda *a, **k: pytest.fail("should not convert"))
     html = "<html><body><table><tr><td>推荐单位</td><td>某省质协</td></tr></table></body></html>"
     doc = read(html.encode("utf-8"), "xls", "导出.xls")
+    assert doc.problems == [] and doc.meta.get("format") == "html"
+    assert doc.tables[0].grid == [["推荐单位", "某省质协"]]
+
+
+def test_xml_spreadsheet_saved_as_xls_falls_back_to_libreoffice():
+    xml = ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="统计表"><Table><Row>'
+           '<Cell><Data ss:Type="String">推荐单位</Data></Cell><Cell><Data ss:Type="String">某省质协</Data></Cell>'
+           '</Row></Table></Worksheet></Workbook>')
+    doc = read(xml.encode("utf-8"), "xls", "导出.xls")
     assert doc.problems == [] and doc.meta.get("converted_from") == "xls"
     assert doc.tables[0].grid == [["推荐单位", "某省质协"]]
 
 
 def test_soffice_timeout_kills_and_reports():
-    doc = read(build.html_form().encode("utf-8"), "doc", "慢.doc", timeout=0.05)
+    doc = read(b"{\\rtf1\\ansi " + "申报表".encode("gbk").hex().encode() * 5000 + b"}", "rtf", "慢.doc", timeout=0.05)
     assert [p.rule for p in doc.problems] == ["document.timeout"]
     # the next conversion still works (fresh profile after the kill)
     [again] = office.convert_many([(b"{\\rtf1 ok}", "rtf")], "docx")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.readers import read
+from parsers.readers import office, read
 from parsers.readers.cells import date_text, is_percent_format, number_text, percent_text
 from tests.fixtures import office as build
 
@@ -42,9 +42,18 @@ def test_numbers_percent_dates(sheet):
     assert t.cell(3, 3) == "1234.5"
 
 
-def test_formula_without_cached_value_keeps_formula():
-    t = read(build.xlsx_form(), "xlsx", "a.xlsx").tables[0]
-    assert t.cell(2, 3) == "=C3*2"
+@pytest.mark.libreoffice
+def test_formula_without_cached_value_is_recalculated():
+    doc = read(build.xlsx_form(), "xlsx", "a.xlsx")
+    assert doc.tables[0].cell(2, 3) == "2000" and doc.meta.get("recalculated") is True
+
+
+def test_formula_without_cached_value_is_never_its_formula_text(monkeypatch):
+    """Without LibreOffice the cell is empty (not ``=C3*2``) and the workbook goes to staff."""
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    doc = read(build.xlsx_form(), "xlsx", "a.xlsx")
+    assert doc.tables[0].cell(2, 3) == ""
+    assert [p.rule for p in doc.problems] == ["converter.missing"] and not doc.text_trusted
 
 
 @pytest.mark.libreoffice

@@ -51,8 +51,16 @@ def _png() -> bytes:
         ("一、基本情况\r\n我省QC小组……".encode("gbk"), "工作总结.doc", "txt"),
         ("一、基本情况".encode(), "总结", "txt"),
         ("\ufeff一、基本情况".encode("utf-16-le"), "总结.txt", "txt"),
-        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "统计表.xls", "xls"),
-        (b"{\\rtf1\\ansi hello}", "申报表.doc", "doc"),
+        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "统计表.xls", "html"),
+        (b"{\\rtf1\\ansi hello}", "申报表.doc", "rtf"),
+        (b"{\\rtf1\\ansi hello}", "申报表", "rtf"),
+        (b'<?xml version="1.0"?>\r\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>', "统计表.xls", "xls"),
+        (b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"b\"\r\n\r\n--b\r\n"
+         b"Content-Type: text/html\r\n\r\n<html></html>\r\n--b--\r\n", "申报表.doc", "html"),
+        ("推荐单位,广西质量协会,,\r\n注册小组数,120,,\r\n".encode("gbk"), "统计表.xls", "csv"),
+        ("\ufeff推荐单位,广西质量协会\r\n".encode(), "统计表.csv", "csv"),
+        ("推荐单位\t广西质量协会\n注册小组数\t120\n".encode(), "统计表", "csv"),
+        ("\t一、基本情况\n\t我省共有小组1,234个\n\t二、做法\n".encode(), "工作总结.txt", "txt"),
         (b"From: a@b.cn\r\nTo: c@d.cn\r\nSubject: x\r\nDate: Mon, 14 Sep 2020 09:30:00 +0800\r\n\r\nhi", "转发", "eml"),
         (bytes(range(256)) * 4, "附件1 申报表.docx", "docx"),  # unknown bytes: the extension decides
         (bytes(range(256)) * 4, "数据.bin", "other"),

@@ -181,7 +181,9 @@ def _odf(kind: str) -> bytes:
 
 @pytest.mark.parametrize(("kind", "name", "fmt"), [("text", "附件2 工作总结.odt", "odt"),
                                                    ("spreadsheet", "附件3 统计表.ods", "ods")])
-def test_opendocument_is_one_unsupported_file_not_an_archive(kind: str, name: str, fmt: str) -> None:
+def test_opendocument_is_one_file_not_an_archive(kind: str, name: str, fmt: str) -> None:
+    """An (empty, minimal) .odt/.ods is one document, read through LibreOffice; real ones are read in
+    tests/readers/test_exported_formats.py."""
     data = _odf(kind)
     assert sniff(data, name).format == fmt
     assert sniff(data, "附件").format == fmt
@@ -189,8 +191,8 @@ def test_opendocument_is_one_unsupported_file_not_an_archive(kind: str, name: st
     assert [(p.filename, p.container, p.format) for p in u.parts] == [(name, None, fmt)]
     result = check_message(build_message([(name, data)]), load_campaign()).to_json()
     assert [(d["filename"], d["format"]) for d in result["documents"]] == [(name, fmt)]
-    about = [(f["rule"], f["severity"]) for f in result["findings"] if f["document"] == name]
-    assert about == [("document.unsupported", "warning")]
+    about = [f["rule"] for f in result["findings"] if f["document"] == name]
+    assert len(about) == 1 and about[0] in ("document.unreadable", "document.unrecognised", "converter.missing"), about
 
 
 def test_manifest_alone_names_opendocument_and_epub_stays_a_zip() -> None:
