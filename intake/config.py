@@ -126,6 +126,7 @@ class LimitsConfig:
     read_timeout_seconds: float = 60.0  # one document's reading; LibreOffice conversion included
     ocr_max_pages: int = 10  # scanned PDFs / multi-page images with more pages are not OCR'd; 0 = no OCR
     ocr_seconds_per_page: float = 20.0  # a page slower than this stops the OCR of its document
+    ocr_twin_pages: int = 1  # pages OCR'd of a 申报表's sealed scan beside its Word copy (names compared); 0 = none
 
     def to_limits(self) -> Limits:
         return Limits(self.max_part_bytes, self.max_total_bytes, self.max_parts, self.max_depth, self.max_ratio)
@@ -133,7 +134,7 @@ class LimitsConfig:
     def ocr(self) -> OcrOptions:
         from parsers.readers.ocr import OcrOptions
 
-        return OcrOptions(self.ocr_max_pages, self.ocr_seconds_per_page)
+        return OcrOptions(self.ocr_max_pages, self.ocr_seconds_per_page, twin_pages=self.ocr_twin_pages)
 
 
 @dataclass

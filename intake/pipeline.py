@@ -107,7 +107,10 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> N
     if scans and len(scans) <= len(words):
         base = ocr or OcrOptions()
         for j in scans:
-            j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=1)
+            j.ocr = (OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
+                     if base.twin_pages > 0 else
+                     OcrOptions(0, base.seconds_per_page, "not OCR'd: the 申报表's Word copy came with it "
+                                "([limits] ocr_twin_pages = 0)"))
 
 
 def convert_legacy(jobs: list[Job], timeout: float) -> None:

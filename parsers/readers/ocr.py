@@ -78,6 +78,9 @@ class OcrOptions:
     #: OCR only the first this many pages of a PDF (0: all): the sealed scan of a 申报表 that came with
     #: its Word copy is read only for the names on its first page, to compare them with the Word copy
     first_pages: int = 0
+    #: ``first_pages`` for such a twin (``[limits] ocr_twin_pages``; 0: the twin is not OCR'd at all —
+    #: about 2 s of a core a page, the price of the comparison in a deadline rush)
+    twin_pages: int = 1
 
 
 class OcrStopped(Exception):

@@ -28,6 +28,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
     ("[limits]\nread_timeout_seconds = 0\n", "limits.read_timeout_seconds"),
     ("[limits]\nocr_max_pages = -1\n", "limits.ocr_max_pages"),
     ("[limits]\nocr_seconds_per_page = 0\n", "limits.ocr_seconds_per_page"),
+    ("[limits]\nocr_twin_pages = -1\n", "limits.ocr_twin_pages"),
     ("[workers]\nprocesses = -2\n", "workers.processes"),
     ("[workers]\nmemory_mb = -1\n", "workers.memory_mb"),
     ("[workers]\nmessage_budget_seconds = 0\n", "workers.message_budget_seconds"),

@@ -411,6 +411,9 @@ def test_a_sealed_copy_beside_its_word_copy_is_ocrd_on_its_first_page_only():
     alone = [job("申报表盖章.pdf", "pdf")]
     first_page_only_for_word_twins(alone, None)
     assert alone[0].ocr is None  # no Word copy: the scan is the only source
+    rush = [job("附件1 申报表-攀登.docx", "docx"), job("附件1 申报表-攀登（盖章）.pdf", "pdf")]
+    first_page_only_for_word_twins(rush, OcrOptions(max_pages=5, twin_pages=0))  # [limits] ocr_twin_pages = 0
+    assert rush[1].ocr is not None and rush[1].ocr.max_pages == 0 and "ocr_twin_pages" in rush[1].ocr.reason
 
 
 def test_a_sealed_scan_whose_topic_differs_from_its_word_copy_is_reported():
