@@ -165,10 +165,11 @@ def landline_text(text: str | None) -> str | None:
 # --- dates -----------------------------------------------------------------------------------
 
 _DATE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})(?!\d)\s*[日号]?")
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_DATE = re.compile(r"([〇○零Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
-                      r"\s*([一二三四五六七八九十]{1,3})\s*[日号]")
+#: 二〇二〇年九月十日, also spaced out (``二 〇 二 〇 年``) or with a typed zero (``二0二0年``).
+_CN_DATE = re.compile(r"((?:[〇○零ＯO0一二三四五六七八九]\s*){3}[〇○零ＯO0一二三四五六七八九])\s*年"
+                      r"\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]")
 
 
 def _cn_small(s: str) -> int | None:
@@ -200,7 +201,7 @@ def find_date(text: str | None) -> str | None:
             return iso
     m = _CN_DATE.search(t)
     if m:
-        y = "".join(str(_CN_DIGIT[c]) for c in m.group(1))
+        y = "".join(str(_CN_DIGIT[c]) for c in m.group(1) if not c.isspace())
         mo, d = _cn_small(m.group(2)), _cn_small(m.group(3))
         if mo and d:
             return _iso(int(y), mo, d)

@@ -28,20 +28,20 @@ KEYS: tuple[str, ...] = ("recommender", "groups", "judges", "filled_by", "phone"
 
 GROUPS = ListSpec([
     Column("seq", ("序号",)),
-    Column("company", ("企业名称", "单位名称", "企业")),
-    Column("group_name", ("QC小组名称", "小组名称")),
+    Column("company", ("企业名称", "单位名称", "企业", "申报单位", "所在单位", "单位")),
+    Column("group_name", ("QC小组名称", "质量管理小组名称", "小组名称")),
     Column("topic_type", ("课题类型", "类型")),
 ], required=("group_name",), min_found=3)
 
 JUDGES = ListSpec([
     Column("seq", ("序号",)),
     Column("name", ("姓名", "评委姓名")),
-    Column("employer", ("工作单位", "单位")),
-    Column("certificate_no", ("评委证书编号", "证书编号", "编号")),
-    Column("mobile", ("手机号码", "手机", "联系电话", "电话")),
+    Column("employer", ("工作单位", "所在单位", "单位")),
+    Column("certificate_no", ("评委证书编号", "证书编号", "证书号", "编号")),
+    Column("mobile", ("手机号码", "手机号", "手机", "联系电话", "电话", "联系方式")),
 ], required=("name",), min_found=3)
 
-STOP = ("填表人", "推荐质协章")
+STOP = ("填表人", "推荐质协章", "评委名单")
 _SEAL_NAMED = re.compile(r"推\s*荐\s*质\s*协\s*章\s*[(（]\s*([^()（）]{4,40}?)\s*[)）]")
 
 LABELS = LabelSet([

@@ -17,7 +17,7 @@ ENTRIES = ListSpec([
     Column("name", ("企业/小组名称", "企业、小组名称", "成果名称", "名称")),
     Column("company", ("企业名称", "单位名称")),
     Column("group", ("小组名称",)),
-    Column("evaluation", ("成果评价", "评价", "评语")),
+    Column("evaluation", ("成果评价", "评价", "评语", "评审意见", "意见")),
     Column("score", ("分数", "得分", "评分", "成绩")),
 ], required=("score",), min_found=3)
 
@@ -37,14 +37,22 @@ def _name(rec: dict) -> str | None:
     return joined or None
 
 
+def _evaluation(value: Any) -> str | None:
+    """成果评价 in one column, or over sub-columns (``优势 | 不足之处``): each part after its heading."""
+    if isinstance(value, list):
+        parts = [f"{opt.strip()}：{cell.strip()}" for opt, cell in value if str(cell).strip()]
+        return clean_text("\n".join(parts))
+    return clean_text(value)
+
+
 def extract(doc: Document) -> dict[str, Any]:
     rows = read_lists(doc, {"entries": ENTRIES}, stop=("填表人", "推荐质协章"))["entries"]
-    rows = [{k: v if k == "name" else cell_text(v) for k, v in e.items()} for e in rows]
+    rows = [{k: v if k in ("name", "evaluation") else cell_text(v) for k, v in e.items()} for e in rows]
     entries = [
         {
             "seq": normalize_digits(e.get("seq")),
             "name": _name(e),
-            "evaluation": clean_text(e.get("evaluation")),
+            "evaluation": _evaluation(e.get("evaluation")),
             "score": parse_number(e.get("score")),
         }
         for e in rows

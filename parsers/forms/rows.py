@@ -66,16 +66,16 @@ def _match(cell: str, spec: ListSpec) -> str | None:
     return _match_scored(cell, spec)[0]
 
 
-def _best_columns(t: Table, r: int, scored: dict[str, list[tuple[int, int]]]) -> dict[str, list[int]]:
-    """Per key, only the columns whose header names it best: ``课题名称`` and ``企业/小组名称`` both
-    contain 名称, but the list's name is the second. Columns of one merged header cell (same text)
-    stay together (tick columns, a heading over two columns)."""
-    cols: dict[str, list[int]] = {}
-    for key, found in scored.items():
-        top = max(score for _c, score in found)
-        best_text = {t.cell(r, c) for c, score in found if score == top}
-        cols[key] = [c for c, _score in found if t.cell(r, c) in best_text]
-    return cols
+def _best_columns(scored: dict[str, list[tuple[int, int]]]) -> dict[str, list[int]]:
+    """Per key, its columns with the best-named first: ``课题名称`` and ``企业/小组名称`` both contain
+    名称, but the list's name is the second; a row's value is the first non-empty one in this order
+    (``手机`` empty, ``联系电话`` filled). Columns of one header keep their order (tick columns)."""
+    return {key: [c for c, _s in sorted(found, key=lambda p: -p[1])] for key, found in scored.items()}
+
+
+def _one_header(t: Table, r: int, cs: list[int]) -> bool:
+    """Whether columns ``cs`` lie under one (merged) header cell: same text, side by side."""
+    return len({t.cell(r, c) for c in cs}) == 1 and cs == list(range(cs[0], cs[0] + len(cs)))
 
 
 def _header_row(t: Table, r: int, spec: ListSpec) -> Header | None:
@@ -85,14 +85,14 @@ def _header_row(t: Table, r: int, spec: ListSpec) -> Header | None:
         key, score = _match_scored(t.cell(r, c), spec)
         if key is not None:
             scored.setdefault(key, []).append((c, score))
-    cols = _best_columns(t, r, scored)
+    cols = _best_columns(scored)
     if not all(k in cols for k in spec.required) or len(cols) < spec.min_found:
         return None
     h = Header(r, cols)
     # a header cell spanning columns whose second header row names columns of the list
     # (企业/小组名称 over 企业名称 | 小组名称): those columns are what the second row says
     for key, cs in list(cols.items()):
-        if len(cs) < 2:
+        if len(cs) < 2 or not _one_header(t, r, cs):
             continue
         sub = {c: _match(t.cell(r + 1, c), spec) for c in cs}
         named = {c: k for c, k in sub.items() if k is not None}
@@ -103,7 +103,7 @@ def _header_row(t: Table, r: int, spec: ListSpec) -> Header | None:
             h.rows_used = 2
     # a header cell spanning columns with option names below: tick columns
     for cs in cols.values():
-        if len(cs) > 1:
+        if len(cs) > 1 and _one_header(t, r, cs):
             below = {c: t.cell(r + 1, c) for c in cs}
             distinct = len(set(below.values())) == len(below)
             if distinct and all(v.strip() and v != t.cell(r, c) for c, v in below.items()):
@@ -168,10 +168,7 @@ def _header_two_rows(t: Table, r: int, spec: ListSpec) -> Header | None:
             key, sc = _match_scored(t.cell(r + 1, c), spec)
         if key is not None:
             scored.setdefault(key, []).append((c, sc))
-    cols: dict[str, list[int]] = {}
-    for key, found in scored.items():  # best-named columns per key; tick columns of one group together
-        top_score = max(s for _c, s in found)
-        cols[key] = [c for c, s in found if s == top_score or c in options]
+    cols = _best_columns(scored)
     if not all(k in cols for k in spec.required) or len(cols) < spec.min_found:
         return None
     return Header(r, cols, {c: o for c, o in options.items() if any(c in cs for cs in cols.values())}, rows_used=2)

@@ -87,6 +87,16 @@ def test_application_content_controls_showing_their_prompt_are_empty(fmt):
     assert fields == tl.expected_application_mixed(UNIT, g, controls=True)
 
 
+@pytest.mark.parametrize("mark", ["highlight", "underline", "only", "√after"])
+def test_application_retyped_as_lines_marks_and_prompt(mark):
+    g = _group(0, "创新型")
+    res = read_file(tl.application_lines_docx(UNIT, g, mark), "申报表.docx", "docx")
+    assert res.form == "application"
+    exp = tl.expected_application_mixed(UNIT, g)
+    exp["mobile"] = None  # the control's prompt
+    assert res.fields == exp
+
+
 # ------------------------------------------------------------------ 推荐表
 
 def _expected_groups(mark_types: bool = True) -> list[dict]:
