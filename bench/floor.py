@@ -35,9 +35,9 @@ def attachments(raw: bytes) -> list[tuple[str, bytes]]:
     """Every file of a message, archives (zip, 7z) expanded, as (name, bytes)."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     out: list[tuple[str, bytes]] = []
-    for part in msg.iter_attachments():  # type: ignore[attr-defined]
-        data = part.get_payload(decode=True) or b""
-        out += _expand(part.get_filename() or "", data)
+    for part in msg.iter_attachments():
+        data = part.get_payload(decode=True)
+        out += _expand(part.get_filename() or "", data if isinstance(data, bytes) else b"")
     return out
 
 

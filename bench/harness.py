@@ -34,7 +34,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs in the venv; tests/processes.py uses it too
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

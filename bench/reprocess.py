@@ -35,6 +35,8 @@ def fill(cfg: Config, n: int, units: int) -> None:
     engine = open_ledger(cfg)
     with Session(engine) as s:
         seed = s.exec(select(MessageRow)).one()
+        if seed.result is None:  # the example did not get through the pipeline: nothing realistic to copy
+            raise RuntimeError(f"example message not processed: state {seed.state}, error {seed.error!r}")
         docs = s.exec(select(DocumentRow).where(DocumentRow.message_pk == seed.id)).all()
         for i in range(n - 1):
             unit = i % units

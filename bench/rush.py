@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +121,7 @@ class _Scenario:
         if e is not None and not isinstance(e, KeyboardInterrupt):
             entry["error"] = f"{type(e).__name__}: {e}"[:4000]
             print(f"    {self.name} FAILED: {entry['error']}", file=sys.stderr, flush=True)
+            traceback.print_exception(e, file=sys.stderr)
             return True
         return False
 

@@ -114,8 +114,10 @@ def big_message(sub: Submission, attachments: int = 100, target_mb: float = 54.0
     from tests.fixtures.mail import build_message
 
     msg = message_from_bytes(sub.raw, policy=policy.default)
-    files = [(part.get_filename() or f"附件{i}", part.get_payload(decode=True) or b"")
-             for i, part in enumerate(msg.iter_attachments())]  # type: ignore[attr-defined]
+    files: list[tuple[str, bytes]] = []
+    for i, part in enumerate(msg.iter_attachments()):
+        data = part.get_payload(decode=True)
+        files.append((part.get_filename() or f"附件{i}", data if isinstance(data, bytes) else b""))
     own = sum(len(d) for _n, d in files)
     extra = max(1, attachments - len(files))
     # base64 is 4/3 of the bytes; python-docx's template adds ~50 KB to every file
