@@ -23,6 +23,7 @@ DELIMITERS = ",\t;|"
 _SAMPLE = 65536
 
 
+_SENTENCE_END = ("。", "！", "？", "；", "……")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
@@ -32,8 +33,9 @@ def delimiter(text: str, prose_safe: bool = False) -> str | None:
     A table: at least two non-empty lines, and most of them split into the same number (≥ 2) of
     fields. Chinese prose uses the full-width ``，``, so a stray ASCII comma in a 工作总结 does not
     make it a CSV. ``prose_safe`` (sniffing a file not named .csv): thousands separators
-    (``1,234``) are no delimiters, and at least two rows (and a third of them) must hold two
-    non-empty cells, so tab-indented paragraphs stay text.
+    (``1,234``) are no delimiters, at least two rows (and a third of them) holding two
+    non-empty cells, and no more than a third of the lines ending a sentence (。！？), so
+    tab-indented paragraphs and prose typed with ASCII commas stay text.
     """
     sample = text[:_SAMPLE]
     lines = [ln for ln in sample.splitlines() if ln.strip()][:200]
@@ -63,9 +65,10 @@ def _consistent(lines: list[str], delim: str, prose_safe: bool) -> bool:
     width, count = Counter(len(r) for r in rows).most_common(1)[0]
     if width < 2 or count < max(2, int(0.6 * len(rows))):
         return False
-    if prose_safe:
+    if prose_safe:  # prose typed with ASCII commas: its lines are sentences, ending in 。！？
         full = sum(1 for r in rows if sum(1 for c in r if c.strip()) >= 2)
-        return full >= max(2, len(rows) // 3)
+        sentences = sum(1 for r in rows if any(c.rstrip().endswith(_SENTENCE_END) for c in r))
+        return full >= max(2, len(rows) // 3) and sentences <= len(rows) // 3
     return True
 
 

@@ -238,6 +238,8 @@ def test_csv_delimiters_and_quoted_cells() -> None:
     assert delimiter("推荐单位;某省\n小组数;12\n") == ";"
     assert delimiter("推荐单位\t某省\n小组数\t12\n") == "\t"
     assert delimiter("一、基本情况\n我省共有小组1,234个，活动正常\n", prose_safe=True) is None
+    prose = "我省今年共开展QC小组活动,参与职工人数达到五万余人,取得了显著的经济效益。\n" * 2 + "各市积极组织发表,评选出优秀成果二百项,效果良好。\n"
+    assert delimiter(prose) == "," and delimiter(prose, prose_safe=True) is None
     doc = read('名称,"甲公司,总部","两行\r\n文字"\r\n人数,12,\r\n'.encode("gbk"), "csv", "a.csv")
     assert doc.tables[0].grid == [["名称", "甲公司,总部", "两行\n文字"], ["人数", "12", ""]]
 
