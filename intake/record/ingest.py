@@ -67,7 +67,9 @@ def headers_of(raw: bytes) -> dict[str, Any]:
     """Best-effort Message-ID / From / Subject for the ``stored`` row, before any real parsing."""
     out: dict[str, Any] = {}
     try:
-        h = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        # the header block alone: handed the whole message, the header parser reads (and keeps, line by
+        # line) all of it as the payload it then ignores — 400 MB at the peak for a 54 MB message
+        h = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(_head(raw))
         mid = str(h.get("Message-ID") or "").strip()
         out["message_id"] = mid or None
         frm = h.get("From")
@@ -79,6 +81,12 @@ def headers_of(raw: bytes) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - any header garbage: the real parse decides later
         pass
     return out
+
+
+def _head(raw: bytes) -> bytes:
+    """The header block with its blank line (all of ``raw`` when there is no body)."""
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    return raw[:min(ends)] if ends else raw
 
 
 def _body(raw: bytes) -> bytes:

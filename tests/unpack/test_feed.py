@@ -45,3 +45,20 @@ def test_a_big_message_is_parsed_in_about_twice_its_size_not_eight_times():
         tracemalloc.stop()
     assert len(msg.get_payload()) == 41
     assert peak < 3 * len(raw), f"peak {peak / 1e6:.0f} MB for a {len(raw) / 1e6:.0f} MB message"
+
+
+def test_the_stored_row_s_headers_are_read_from_the_header_block_alone():
+    """Ingest reads Message-ID/From/Subject before any parsing; handed the whole message, the header
+    parser would keep every line of a big one (intake/record/ingest.py)."""
+    from intake.record.ingest import headers_of
+
+    raw = _message(20, 250_000)
+    tracemalloc.start()
+    try:
+        head = headers_of(raw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert head["subject"] == "关于报送2020年度优秀QC小组的材料" and head["from_addr"] == "a@b.cn"
+    assert peak < len(raw) / 10, f"peak {peak / 1e6:.1f} MB for a {len(raw) / 1e6:.1f} MB message"
+    assert headers_of(b"From: x@y.cn\nSubject: only headers\n")["subject"] == "only headers"
