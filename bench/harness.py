@@ -456,6 +456,7 @@ class Sampler:
         self.peak_pss = 0
         self.peak_rss = 0
         self.peak_single_rss = 0
+        self.peak_main_rss = 0  # the daemon's own process (fetch, unpack, ledger, receipts): what it holds of a message
         self._cpu: dict[int, float] = {}  # pid → last seen user+system seconds
         self._cpu0: dict[int, float] = {}
         self._stop = threading.Event()
@@ -497,6 +498,8 @@ class Sampler:
                 continue
             total += rss
             self.peak_single_rss = max(self.peak_single_rss, rss)
+            if p.pid == self.daemon.ps.pid:
+                self.peak_main_rss = max(self.peak_main_rss, rss)
             self._cpu[p.pid] = t.user + t.system
         self.peak_rss = max(self.peak_rss, total)
         self.peak_pss = max(self.peak_pss, pss)

@@ -58,7 +58,7 @@ from harness import Rig, Sampler, load_average, wait_until  # noqa: E402
 METRICS = (
     "throughput_preloaded", "throughput_live", "latency_idle_p50", "latency_idle_p95", "latency_poll_p50",
     "latency_poll_p95", "idle_poll_commands_small", "idle_poll_ms_small", "idle_poll_commands_large",
-    "idle_poll_ms_large", "rss_big_message", "rss_big_series", "reprocess_one_unit", "reprocess_40_units",
+    "idle_poll_ms_large", "rss_big_message", "rss_big_series", "rss_big_main", "reprocess_one_unit", "reprocess_40_units",
     "floor_seconds", "pipeline_seconds", "pipeline_floor_ratio", "cpu_core_min_busy", "cpu_core_max_busy",
     "daemon_cpu",
 )
@@ -324,6 +324,9 @@ def rss(rig: Rig, run: Run, sub: workload.Submission, attachments: int, mb: floa
                                             _mb(one.peak_rss), "MB", 300, "<=")
     run.metrics["rss_big_series"] = Metric(f"peak RSS of the daemon, {series} such messages in one fetch",
                                            _mb(many.peak_rss), "MB", 300, "<=")
+    run.metrics["rss_big_main"] = Metric("peak RSS of the daemon's main process alone (fetch, unpack, ledger, "
+                                         "receipts), the same messages", _mb(max(one.peak_main_rss, many.peak_main_rss)),
+                                         "MB", 300, "<=")
     run.details["rss"] = {"message_mb": _r(len(raw) / 2**20, 1), "attachments": attachments, "idle_tree_mb": _mb(base),
                           "peak_single_process_mb": _mb(max(one.peak_single_rss, many.peak_single_rss)),
                           "peak_tree_pss_mb_one": _mb(one.peak_pss), "peak_tree_pss_mb_series": _mb(many.peak_pss),
