@@ -4,7 +4,8 @@ machine's cores, with none of our code in between.
 Why: "is the pipeline fast?" only has an answer next to what it cannot beat. The floor opens every
 attachment of the given messages the cheapest way that still gets all its text and table cells:
 python-docx (paragraphs, every table cell), openpyxl (every cell, cached values), xlrd, pdfplumber
-(text and tables of every page), and LibreOffice headless for the legacy Word/WPS files — all of them
+(text and tables of every page; a page without text — a scan — rendered by pypdfium2 at 200 dpi and read
+by RapidOCR, as the pipeline must), and LibreOffice headless for the legacy Word/WPS files — all of them
 in ONE soffice run, the cheapest way to use it — after which the converted files are read as above.
 Reading is spread over one process per core (warmed up first: the daemon's workers are preloaded
 too), and the LibreOffice run goes on beside them. MIME decoding and unpacking archives happen before
@@ -107,9 +108,44 @@ def read_one(item: tuple[str, bytes]) -> int:
         import pdfplumber
 
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
+            blank = []
+            for i, page in enumerate(pdf.pages):
                 n += sum(len(str(c)) for t in page.extract_tables() for row in t for c in row)
-                n += len(page.extract_text() or "")
+                text = page.extract_text() or ""
+                n += len(text)
+                if not text.strip():
+                    blank.append(i)
+        n += _ocr_pages(data, blank)
+    return n
+
+
+_engine = None
+
+
+def _ocr_pages(data: bytes, pages: list[int]) -> int:
+    """A scan has no text for pdfplumber: the floor of reading it is rendering its pages at 200 dpi
+    (pypdfium2) and RapidOCR on them, with its packaged models and its own defaults."""
+    global _engine
+    if not pages:
+        return 0
+    import pypdfium2 as pdfium
+    import rapidocr
+
+    if _engine is None:
+        models = Path(rapidocr.__file__).parent / "models"
+        path = {k: str(sorted(models.glob(f"*{k}*.onnx"))[-1]) for k in ("det", "rec", "cls")}
+        _engine = rapidocr.RapidOCR(params={"Global.log_level": "critical", "Det.model_path": path["det"],
+                                            "Rec.model_path": path["rec"], "Cls.model_path": path["cls"],
+                                            "EngineConfig.onnxruntime.intra_op_num_threads": 1})
+    n = 0
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for i in pages:
+            image = pdf[i].render(scale=200 / 72).to_pil()
+            out = _engine(image)
+            n += sum(len(t) for t in (out.txts or ()))
+    finally:
+        pdf.close()
     return n
 
 
