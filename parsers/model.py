@@ -37,6 +37,10 @@ class Table:
 
     grid: list[list[str]]
     nested: list[Table] = field(default_factory=list)
+    #: Text a person set off inside a cell by highlighting, shading, bold or underline (Word only), by
+    #: grid position: how the chosen 课题类型 of ``问题解决型 创新型`` is often marked. A wholly
+    #: emphasised cell (a bold header) is not listed; extractors decide what a fragment means.
+    emphasis: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:

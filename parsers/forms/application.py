@@ -16,6 +16,7 @@ from parsers.forms.labels import (
     Label,
     LabelSet,
     body_blocks,
+    emphasised_near,
     locate,
     norm_label,
     row_after_label,
@@ -82,18 +83,10 @@ def _topic_type(doc: Document) -> str | None:
     f = locate(doc, LABELS, "topic_type")
     if f is None:
         return None
+    text = f.text
     if f.table is not None and norm_label(f.table.cell(f.row, f.col)) == norm_label("课题类型"):
         text = row_after_label(f.table, f.row, f.col, LABELS) or f.text
-        sources = [f.table.cell(f.row, cc) for cc in range(f.col, f.table.n_cols)] + [f.text]
-    else:
-        text = f.text
-        block = f.table.cell(f.row, f.col) if f.table is not None else list(body_blocks(doc))[f.row]
-        sources = [block] if isinstance(block, str) else []
-    choice = marks.topic_type(text)
-    if choice is None:
-        emphasis: dict[str, list[str]] = doc.meta.get("emphasis") or {}
-        choice = marks.emphasised_choice(text, [x for src in sources for x in emphasis.get(src, [])])
-    return choice
+    return marks.topic_type(text) or marks.emphasised_choice(text, emphasised_near(doc, f, LABELS))
 
 
 # --- members ---------------------------------------------------------------------------------

@@ -291,10 +291,9 @@ def value_of(doc: Document, ls: LabelSet, key: str, cut: bool = True) -> str | N
     return clean_text(f.text) if f else None
 
 
-def row_after_label(t: Table, r: int, c: int, ls: LabelSet) -> str:
-    """The cells right of (r, c) up to the next label, joined: a tick-box area such as
-    ``☑ | 问题解决型 | □ | 创新型`` spread over several cells."""
-    out: list[str] = []
+def columns_after_label(t: Table, r: int, c: int, ls: LabelSet) -> list[int]:
+    """The columns of the distinct cells right of (r, c) up to the next label."""
+    out: list[int] = []
     prev = t.cell(r, c)
     for cc in range(c + 1, t.n_cols):
         txt = t.cell(r, cc)
@@ -303,8 +302,32 @@ def row_after_label(t: Table, r: int, c: int, ls: LabelSet) -> str:
         prev = txt
         if ls.is_label(txt):
             break
-        out.append(txt)
-    return " ".join(out)
+        out.append(cc)
+    return out
+
+
+def emphasised_near(doc: Document, f: Found, ls: LabelSet) -> list[str]:
+    """Fragments set off by formatting (see :attr:`Table.emphasis`) where a label's value can be: its
+    own cell, the cells after it up to the next label and the cell below it, or its paragraph."""
+    if f.table is None:
+        blocks = list(body_blocks(doc))
+        b = blocks[f.row] if 0 <= f.row < len(blocks) else None
+        return list((doc.meta.get("emphasis") or {}).get(b, [])) if isinstance(b, str) else []
+    t = f.table
+    spots = [(f.row, f.col)] + [(f.row, cc) for cc in columns_after_label(t, f.row, f.col, ls)]
+    down = t.below(f.row, f.col)
+    if down is not None:
+        spots.append(down)
+    out: list[str] = []
+    for pos in spots:
+        out.extend(x for x in t.emphasis.get(pos, []) if x not in out)
+    return out
+
+
+def row_after_label(t: Table, r: int, c: int, ls: LabelSet) -> str:
+    """The cells right of (r, c) up to the next label, joined: a tick-box area such as
+    ``☑ | 问题解决型 | □ | 创新型`` spread over several cells."""
+    return " ".join(t.cell(r, cc) for cc in columns_after_label(t, r, c, ls))
 
 
 #: The recommending unit, written above most forms (``推荐省市、行业：江苏省质量协会``).

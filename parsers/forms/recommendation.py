@@ -20,7 +20,7 @@ from parsers.forms.normalize import (
     one_line,
     strip_dates,
 )
-from parsers.forms.rows import Column, ListSpec, cell_text, read_lists
+from parsers.forms.rows import EMPHASIS, Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
 
@@ -52,30 +52,32 @@ LABELS = LabelSet([
 ], stops=("年月日",))
 
 
-def topic_type_cell(value: Any) -> str | None:
-    """A 课题类型 cell: '问题解决型'/'创新型' when it says so (tick columns included), else as written."""
+def topic_type_cell(value: Any, emphasis: list[str] | None = None) -> str | None:
+    """A 课题类型 cell: '问题解决型'/'创新型' when it says so (tick columns included; the template's
+    ``问题解决型/创新型`` with the chosen one highlighted or bold in Word), else as written."""
     if isinstance(value, list):  # tick columns: [(option, cell)]; exactly one marked is the choice
         ticked = [opt for opt, cell in value if marks.ticked_cell(cell)]
         return marks.topic_type(ticked[0]) if len(ticked) == 1 else None
     text = clean_text(value)
     if text is None:
         return None
-    return marks.topic_type(text) or text
+    return marks.topic_type(text) or marks.emphasised_choice(text, emphasis or []) or text
 
 
 def extract(doc: Document) -> dict[str, Any]:
     lists = read_lists(doc, {"groups": GROUPS, "judges": JUDGES}, stop=STOP)
     # only 课题类型 may be tick columns; any other key spanning two columns is read as text
+    marked = [g.pop(EMPHASIS, {}) for g in lists["groups"]]
     lists["groups"] = [{k: v if k == "topic_type" else cell_text(v) for k, v in g.items()} for g in lists["groups"]]
-    lists["judges"] = [{k: cell_text(v) for k, v in j.items()} for j in lists["judges"]]
+    lists["judges"] = [{k: cell_text(v) for k, v in j.items() if k != EMPHASIS} for j in lists["judges"]]
     groups = [
         {
             "seq": normalize_digits(g.get("seq")),
             "company": one_line(clean_text(g.get("company"))),
             "group_name": one_line(clean_text(g.get("group_name"))),
-            "topic_type": topic_type_cell(g.get("topic_type")),
+            "topic_type": topic_type_cell(g.get("topic_type"), m.get("topic_type")),
         }
-        for g in lists["groups"]
+        for g, m in zip(lists["groups"], marked, strict=True)
     ]
     judges = [
         {

@@ -6,7 +6,7 @@ from typing import Any
 
 from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
 from parsers.forms.normalize import clean_text, landline_text, normalize_digits, parse_number
-from parsers.forms.rows import Column, ListSpec, cell_text, read_lists
+from parsers.forms.rows import EMPHASIS, Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
 
@@ -47,7 +47,7 @@ def _evaluation(value: Any) -> str | None:
 
 def extract(doc: Document) -> dict[str, Any]:
     rows = read_lists(doc, {"entries": ENTRIES}, stop=("填表人", "推荐质协章"))["entries"]
-    rows = [{k: v if k in ("name", "evaluation") else cell_text(v) for k, v in e.items()} for e in rows]
+    rows = [{k: v if k in ("name", "evaluation") else cell_text(v) for k, v in e.items() if k != EMPHASIS} for e in rows]
     entries = [
         {
             "seq": normalize_digits(e.get("seq")),

@@ -201,8 +201,13 @@ def _is_title_row(row: list[str]) -> bool:
     return row.count(only) > 1 or bool(_HEADING.match(only))
 
 
+#: The record key under which a row's emphasised fragments (Word formatting) are given, per column key.
+EMPHASIS = "_emphasis"
+
+
 def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every list kind in ``specs``, each row as {key: cell text or [(option, cell)]}."""
+    """Rows of every list kind in ``specs``, each row as {key: cell text or [(option, cell)]}, plus
+    :data:`EMPHASIS`: {key: fragments set off by formatting in that cell}."""
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in specs}
     stops = [norm_label(s) for s in stop]
     for t in doc.tables:
@@ -222,6 +227,8 @@ def read_lists(doc: Document, specs: dict[str, ListSpec], stop: Iterable[str] = 
             if current is not None:
                 rec = _record(row, current[1])
                 if rec is not None:
+                    marked = {k: [x for c in cs for x in t.emphasis.get((r, c), [])] for k, cs in current[1].cols.items()}
+                    rec[EMPHASIS] = {k: v for k, v in marked.items() if v}
                     out[current[0]].append(rec)
             r += 1
     return out

@@ -18,6 +18,7 @@ from parsers.forms.labels import (
     Label,
     LabelSet,
     body_blocks,
+    emphasised_near,
     locate,
     norm_label,
     row_after_label,
@@ -148,9 +149,15 @@ def _row_value(row: list[str], label: str, qty_col: int | None, unit_col: int | 
 
 
 def _meeting_held(doc: Document) -> bool | None:
+    """是 / 否 ticked, else the answer set off by highlighting or bold (Word) without a tick."""
     f = locate(doc, LABELS, "meeting_held")
     if f is None:
         return None
+    text = f.text
     if f.table is not None and norm_label(f.table.cell(f.row, f.col)) in LABELS.by_key["meeting_held"].normed:
-        return marks.yes_no(row_after_label(f.table, f.row, f.col, LABELS) or f.text)
-    return marks.yes_no(f.text)
+        text = row_after_label(f.table, f.row, f.col, LABELS) or f.text
+    held = marks.yes_no(text)
+    if held is None:
+        choice = marks.emphasised_choice(text, emphasised_near(doc, f, LABELS), marks.YES_NO)
+        held = None if choice is None else choice == "yes"
+    return held

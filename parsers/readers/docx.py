@@ -8,9 +8,9 @@ are laid out on their grid from ``gridSpan``/``vMerge``, and checkboxes become �
 Two things of the filled-in template are carried over besides text: a content control still
 showing its prompt (``w:showingPlcHdr``, or text in the PlaceholderText style) gives no text at
 all — the field is empty; and text a person set off by highlighting, shading, bold or underline
-within a paragraph or cell (the chosen ``问题解决型`` of ``问题解决型 创新型``) is listed in
-``Document.meta["emphasis"]``: paragraph or cell text → its emphasised fragments. Extractors
-decide what that means; a wholly bold cell (a header) is not listed.
+within a cell or paragraph (the chosen ``问题解决型`` of ``问题解决型 创新型``) is listed: in
+``Table.emphasis`` by grid position, for paragraphs in ``Document.meta["emphasis"]`` (paragraph text
+→ fragments). Extractors decide what that means; a wholly bold cell (a header) is not listed.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ VAL = _q(W, "val")
 
 #: The document's automatic numbering while its body is read (None: no lists, or not a package).
 _numbering: contextvars.ContextVar[numbering.Numbering | None] = contextvars.ContextVar("numbering", default=None)
-#: Emphasised fragments found while a body is read: paragraph/cell text → fragments (see the module doc).
+#: Emphasised fragments of the paragraphs read so far: paragraph text → fragments (see the module doc).
 _emphasis: contextvars.ContextVar[dict[str, list[str]] | None] = contextvars.ContextVar("emphasis", default=None)
 RPR, SDT_PR = _q(W, "rPr"), _q(W, "sdtPr")
 #: Character styles of a content control's prompt (Word's built-in name; WPS writes the Chinese one).
@@ -242,13 +242,19 @@ def _run_emphasis(r: etree._Element) -> bool:
     return u is not None and (u.get(VAL) or "single").lower() not in _OFF
 
 
-def _note_emphasis(text: str, frags: list[str]) -> None:
-    """Remember the emphasised fragments of a paragraph or cell, unless all of it is emphasised."""
-    table = _emphasis.get()
+def _telling(text: str, frags: list[str]) -> list[str]:
+    """The emphasised fragments of a text, none when all of it is emphasised (that tells nothing)."""
     frags = [f.strip() for f in frags if f.strip()]
-    if table is None or not frags or not text:
-        return
-    if re.sub(r"\s", "", "".join(frags)) == re.sub(r"\s", "", text):
+    if not frags or not text or re.sub(r"\s", "", "".join(frags)) == re.sub(r"\s", "", text):
+        return []
+    return frags
+
+
+def _note_emphasis(text: str, frags: list[str]) -> None:
+    """Remember the emphasised fragments of a paragraph."""
+    table = _emphasis.get()
+    frags = _telling(text, frags)
+    if table is None or not frags:
         return
     known = table.setdefault(text, [])
     known.extend(f for f in frags if f not in known)
@@ -407,8 +413,8 @@ def _int_prop(props: etree._Element | None, tag: str, default: int) -> int:
         return default
 
 
-def _cell(tc: etree._Element) -> tuple[str, list[Table]]:
-    """A cell's own text (lines joined by newlines) and its nested tables."""
+def _cell(tc: etree._Element) -> tuple[str, list[Table], list[str]]:
+    """A cell's own text (lines joined by newlines), its nested tables and its emphasised fragments."""
     lines: list[str] = []
     nested: list[Table] = []
     frags: list[str] = []
@@ -435,14 +441,14 @@ def _cell(tc: etree._Element) -> tuple[str, list[Table]]:
 
     walk(tc)
     text = "\n".join(line.strip() for line in lines if line.strip())
-    _note_emphasis(text, frags)
-    return text, nested
+    return text, nested, _telling(text, frags)
 
 
 def _table(tbl: etree._Element) -> Table:
     """A w:tbl laid out on its grid; merged cells repeat their text in every covered position."""
     grid: list[list[str]] = []
     nested: list[Table] = []
+    emphasis: dict[tuple[int, int], list[str]] = {}
     tc_pr, tr_pr = _q(W, "tcPr"), _q(W, "trPr")
     for tr in _wrapped(tbl, TR):
         row: list[str] = []
@@ -453,18 +459,23 @@ def _table(tbl: etree._Element) -> Table:
             span = max(1, _int_prop(props, _q(W, "gridSpan"), 1))
             vmerge = props.find(_q(W, "vMerge")) if props is not None else None
             hmerge = props.find(_q(W, "hMerge")) if props is not None else None
-            text, inner = _cell(tc)
+            text, inner, frags = _cell(tc)
             nested.extend(inner)
+            r = len(grid)
             if vmerge is not None and vmerge.get(VAL, "continue") != "restart":
                 above = grid[-1] if grid else []
                 texts = [above[c] if c < len(above) else "" for c in range(col, col + span)]
+                frags = [] if not grid else emphasis.get((r - 1, col), [])
             elif hmerge is not None and hmerge.get(VAL, "continue") != "restart" and row:
                 texts = [row[-1]] * span
+                frags = emphasis.get((r, col - 1), [])
             else:
                 texts = [text] * span
+            if frags:
+                emphasis.update({(r, c): frags for c in range(col, col + span)})
             row.extend(texts)
             col += span
         grid.append(row)
     width = max((len(r) for r in grid), default=0)
     grid = [r + [""] * (width - len(r)) for r in grid]
-    return Table(grid=grid, nested=nested)
+    return Table(grid=grid, nested=nested, emphasis=emphasis)

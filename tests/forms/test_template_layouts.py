@@ -120,6 +120,11 @@ def test_recommendation_tables_found_by_header_words(style, fmt):
     assert fields["date"] == UNIT.date.isoformat()
 
 
+def test_recommendation_topic_type_by_formatting_in_word():
+    fields = _read(tl.recommendation_variant(UNIT, "formatted"), "docx", "recommendation")
+    assert fields["groups"] == _expected_groups()
+
+
 @pytest.mark.parametrize("mark", ["✔", "✓", "√", "■", "☑", "是"])
 def test_recommendation_tick_sub_columns_any_mark(mark):
     fields = _read(tl.recommendation_variant(UNIT, "ticks", mark), "docx", "recommendation")
@@ -145,3 +150,12 @@ def test_statistics_columns_found_by_header_words(style, fmt):
     exp = data.expected_statistics(UNIT)
     exp["mobile"] = normalize_phone(exp["mobile"])
     assert fields == exp
+
+
+@pytest.mark.parametrize("held_mark", ["highlight", "bold"])
+@pytest.mark.parametrize("held", [True, False])
+def test_statistics_meeting_held_by_formatting_in_word(held_mark, held):
+    unit = data.make_unit(7, 3)
+    unit.statistics.meeting_held = held
+    fields = _read(tl.statistics_variant(unit, "reordered", held_mark), "docx", "statistics")
+    assert fields["meeting_held"] is held
