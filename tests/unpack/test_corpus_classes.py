@@ -118,7 +118,8 @@ def test_invented_names_never_classify_a_file_but_are_still_shown() -> None:
 def test_a_job_for_an_invented_name_classifies_by_content_only() -> None:
     part = next(p for p in unpack_message(_unnamed_parts_message()).parts if p.filename == "未命名附件4")
     job = part_job(part, 10.0)
-    assert not job.named and _read_job(job.data, job.result, job.read, job.timeout, job.named).form == "unknown"
+    [doc] = _read_job(job.data, job.result, job.read, job.timeout, job.named)  # one file, one form
+    assert not job.named and doc.form == "unknown"
     assert read_file(b"x", "未命名附件1.txt", "txt", named=False).form == "unknown"
     assert read_file(b"x", "未命名附件1.txt", "txt").form == "application"  # a name the sender gave
 
