@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from parsers.forms.labels import RECOMMENDER, Label, LabelSet, value_of
-from parsers.forms.normalize import clean_text, landline_text, normalize_digits, parse_number
+from parsers.forms.normalize import (
+    NONE_WORDS,
+    clean_text,
+    landline_text,
+    nfkc,
+    normalize_digits,
+    parse_number,
+)
 from parsers.forms.rows import EMPHASIS, Column, ListSpec, cell_text, read_lists
 from parsers.forms.stamp import stamp_date
 from parsers.model import Document
@@ -45,6 +52,14 @@ def _evaluation(value: Any) -> str | None:
     return clean_text(value)
 
 
+def _score(text: str | None) -> int | float | None:
+    """A 分数 as written; "无"/"没有" is no score (None: the required check reports it), never the 0 that the
+    word means in a count cell (parse_number), which would pass the 0–100 range check unseen."""
+    if text is not None and nfkc(str(text)).strip(" 。.") in NONE_WORDS:
+        return None
+    return parse_number(text)
+
+
 def extract(doc: Document) -> dict[str, Any]:
     rows = read_lists(doc, {"entries": ENTRIES}, stop=("填表人", "推荐质协章"))["entries"]
     rows = [{k: v if k in ("name", "evaluation") else cell_text(v) for k, v in e.items() if k != EMPHASIS} for e in rows]
@@ -53,7 +68,7 @@ def extract(doc: Document) -> dict[str, Any]:
             "seq": normalize_digits(e.get("seq")),
             "name": _name(e),
             "evaluation": _evaluation(e.get("evaluation")),
-            "score": parse_number(e.get("score")),
+            "score": _score(e.get("score")),
         }
         for e in rows
     ]

@@ -105,6 +105,14 @@ def test_review_notice_layout():
     }
 
 
+def test_a_review_score_written_as_none_is_no_score_not_zero():
+    """"无" means zero in a count cell, but a 分数 of "无" was never given: it must reach the required check
+    (review.entries.score.required), not pass the 0–100 range check as a 0."""
+    t = Table([["序号", "企业/小组名称", "成果评价", "分数"],
+               ["1", "甲电力公司/甲QC小组", "好", "无"], ["2", "乙化工公司/乙QC小组", "好", "0"]])
+    assert [e["score"] for e in review(t)["entries"]] == [None, 0]
+
+
 def test_review_separate_company_and_group_columns_reordered():
     t = Table([["分数", "小组名称", "企业名称", "序号", "评价"],
                ["90", "甲QC小组", "甲电力公司", "1", "好"]])
