@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 _T = "http://schemas.openxmlformats.org/"
 _S = "http://purl.oclc.org/ooxml/"
@@ -46,6 +47,8 @@ STRICT_TO_TRANSITIONAL: tuple[tuple[str, str], ...] = (
     (_S + "drawingml/main", _T + "drawingml/2006/main"),
 )
 _MARK = _S.encode()
+#: what a damaged package raises when a member is read (a cut or corrupt deflate stream: zlib.error)
+_DAMAGED = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, KeyError, zlib.error)
 _XML_PARTS = (".xml", ".rels")
 
 
@@ -57,7 +60,7 @@ def is_strict(data: bytes) -> bool:
             for key in ("_rels/.rels", "word/document.xml", "xl/workbook.xml"):
                 if key in names and _MARK in z.read(names[key])[:65536]:
                     return True
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, KeyError):
+    except _DAMAGED:
         return False
     return False
 
@@ -78,5 +81,5 @@ def to_transitional(data: bytes) -> bytes:
                             body = body.replace(strict, transitional)
                     w.writestr(info, body)
             return out.getvalue()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, KeyError):
+    except _DAMAGED:
         return data
