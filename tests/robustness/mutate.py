@@ -190,12 +190,14 @@ MUTATIONS: dict[str, Mutation] = {
 _FOR = {  # mutations that mean something for each format (the generic ones apply to all)
     "docx": ("zip-cdir", "zip-size", "xml"), "xlsx": ("zip-cdir", "zip-size", "xml", "sst"),
     "pdf": ("xref", "streams"), "xls": ("cfb-cycle",), "doc": ("cfb-cycle",), "eml": (),
+    "html": (), "csv": (),
 }
 _GENERIC = ("truncate", "flip", "zero", "duplicate")
 
 
 def seeds(lo_formats: bool = True) -> list[tuple[str, str, bytes]]:
     """Valid documents of every format, plus one whole submission message (format ``eml``)."""
+    from tests.fixtures import exported
     from tests.fixtures.data import make_unit
     from tests.fixtures.forms import filename_for, render_many
     from tests.fixtures.mail import build_message
@@ -207,6 +209,12 @@ def seeds(lo_formats: bool = True) -> list[tuple[str, str, bytes]]:
         reqs += [("statistics", "xls"), ("summary", "doc")]
     blobs = render_many([(form, unit, fmt, 0, None) for form, fmt in reqs])
     out = [(filename_for(form, unit, fmt), fmt, b) for (form, fmt), b in zip(reqs, blobs, strict=True)]
+    # the formats offices export (tests/fixtures/exported.py): Strict OOXML, HTML/MHTML, CSV
+    out += [("附件1 申报表（Strict）.docx", "docx", exported.strict(blobs[0])),
+            ("附件3 统计表（Strict）.xlsx", "xlsx", exported.strict(blobs[1])),
+            ("附件4 推荐表.xls", "html", exported.excel_html("recommendation", unit)),
+            ("附件1 申报表.doc", "html", exported.mhtml("application", unit)),
+            ("附件3 统计表.csv", "csv", exported.csv_bytes("statistics", unit))]
     msg = build_message([(name, data) for name, _fmt, data in out[:4]])
     return out + [("submission.eml", "eml", msg)]
 
