@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from intake.pipeline import check_message
+from intake.workers import ReadingPool
 from rules import load_campaign
 from tests.acceptance.legacy_layouts import build as B
 from tests.acceptance.legacy_layouts import pdfs
@@ -17,6 +18,18 @@ APP = B.App()
 @pytest.fixture(scope="module")
 def campaign():
     return load_campaign()
+
+
+_POOL: list[ReadingPool] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pool():
+    """One reading pool for the module's messages, as the daemon has (its workers start once)."""
+    with ReadingPool() as p:
+        _POOL.append(p)
+        yield p
+        _POOL.clear()
 
 
 def submission(files: dict[str, bytes], **replace: tuple[str, bytes] | None) -> list[tuple[str, bytes]]:
@@ -40,7 +53,7 @@ def submission(files: dict[str, bytes], **replace: tuple[str, bytes] | None) -> 
 
 
 def check(campaign, attachments, subject: str = "江苏省质量协会2020年QC小组推荐材料") -> dict:
-    return check_message(build_message(attachments, subject=subject), campaign).to_json()
+    return check_message(build_message(attachments, subject=subject), campaign, pool=_POOL[0]).to_json()
 
 
 def errors(result: dict) -> list[str]:
