@@ -9,13 +9,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from bench.corpus_eval import KEY_FIELDS, flatten, generic_key, same
 from intake.pipeline import check_message
-from intake.workers import ReadingPool, WorkerLimits
+from intake.workers import ReadingPool
 from rules import Campaign, load_campaign
 from tests.contract_schema import validate
 from tests.fixtures import several
@@ -27,12 +26,6 @@ from tests.fixtures.forms import filename_for, render
 from tests.fixtures.mail import build_message
 
 UNIT = make_unit(9090, 3, recommender_index=2)
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ReadingPool]:
-    with ReadingPool(WorkerLimits(processes=2)) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

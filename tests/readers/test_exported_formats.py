@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 
 import openpyxl
 import pytest
@@ -17,7 +16,6 @@ import pytest
 from bench.corpus_eval import flatten, same
 from intake.pipeline import check_message
 from intake.unpack.sniff import sniff
-from intake.workers import ReadingPool, WorkerLimits
 from parsers import forms
 from parsers.readers import docx as docx_reader
 from parsers.readers import html, office, read
@@ -36,12 +34,6 @@ UNIT = make_unit(5151, 1, recommender_index=4)
 G = UNIT.groups[0]
 FORMULA_TEXT = re.compile(r"=(?:[A-Z]+\(|Z\d|\d+\+|\")")  # what xlsx_with_formulas writes
 needs_lo = pytest.mark.skipif(office.soffice() is None, reason="LibreOffice (soffice) not installed")
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ReadingPool]:
-    with ReadingPool(WorkerLimits(processes=2)) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ not on the good one."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 
 import pytest
 
 from intake.pipeline import check_message
-from intake.workers import ReadingPool, WorkerLimits
+from intake.workers import ReadingPool
 from tests.fixtures.data import Unit, make_unit
 from tests.fixtures.forms import filename_for, render
 from tests.fixtures.mail import build_message
@@ -18,12 +17,6 @@ from tests.fixtures.mail import build_message
 NEW_RULES = ("cross.application.copies_mismatch", "application.company.department", "application.company.parent",
              "recommendation.groups.duplicate", "recommendation.groups.company.department",
              "recommendation.groups.company.parent")
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ReadingPool]:
-    with ReadingPool(WorkerLimits(processes=2)) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +17,7 @@ from intake.unpack import Limits, unpack_message
 from intake.unpack.outlook import body_picture, is_msg
 from intake.unpack.sniff import sniff
 from intake.unpack.uuencode import extract
-from intake.workers import ReadingPool, WorkerLimits
+from intake.workers import ReadingPool
 from rules import load_campaign
 from tests.fixtures.data import Unit, make_unit
 from tests.fixtures.forms import filename_for, render
@@ -32,12 +31,6 @@ DOCX_BYTES = make_zip([("word/document.xml", b"<w:document/>"), ("[Content_Types
 
 def _parts(raw: bytes, limits: Limits | None = None) -> list[tuple[str, str | None, str, list[str]]]:
     return [(p.filename, p.container, p.format, [x.rule for x in p.problems]) for p in unpack_message(raw, limits).parts]
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ReadingPool]:
-    with ReadingPool(WorkerLimits(processes=2)) as p:
-        yield p
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ their base name with a warning quoting the original, for MIME names as for archi
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 
 import pytest
 
 from intake.pipeline import check_message
 from intake.unpack import unpack_message
 from intake.unpack.disguise import executable_content, real_extension, shown
-from intake.workers import ReadingPool, WorkerLimits
+from intake.workers import ReadingPool
 from rules import load_campaign
 from rules.loader import load_campaign as load_file
 from tests.fixtures.mail import build_message, make_zip
@@ -28,12 +27,6 @@ RLO = "\u202e"
 
 def _parts(raw: bytes) -> list[tuple[str, str | None, str, list[str]]]:
     return [(p.filename, p.container, p.format, [x.rule for x in p.problems]) for p in unpack_message(raw).parts]
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ReadingPool]:
-    with ReadingPool(WorkerLimits(processes=2)) as p:
-        yield p
 
 
 @pytest.mark.parametrize(("data", "kind"), [(PE, "PE"), (ELF, "ELF"), (MACHO, "Mach-O"), (SCRIPT, "#!")])
