@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from parsers import forms, readers
 from parsers.model import Document, Problem
@@ -34,21 +34,10 @@ INTERNAL_ERROR = "document.internal_error"
 CONTAINERS = frozenset({"zip", "rar", "7z", "eml", "msg", "tnef"})
 
 
-def read_file(
-    data: bytes,
-    filename: str,
-    fmt: str,
-    *,
-    timeout: float = 60.0,
-    read: bool = True,
-    result: DocumentResult | None = None,
-    named: bool = True,
-    read_as: str | None = None,
-    ocr: OcrOptions | None = None,
-) -> DocumentResult:
-    """The file's first form (see :func:`read_forms`, which the workers call, for every form of it)."""
-    return read_forms(data, filename, fmt, timeout=timeout, read=read, result=result, named=named, read_as=read_as,
-                      ocr=ocr)[0]
+def read_file(data: bytes, filename: str, fmt: str, **options: Any) -> DocumentResult:
+    """The file's first form: :func:`read_forms` (which the workers call, for every form of it) with the
+    same keyword options."""
+    return read_forms(data, filename, fmt, **options)[0]
 
 
 def read_forms(

@@ -25,6 +25,15 @@ def _processed(daemon: Daemon) -> list[MessageRow]:
         return list(s.exec(select(MessageRow).order_by(col(MessageRow.id))).all())
 
 
+def _one_pass(cfg) -> tuple:  # noqa: ANN001
+    """One daemon pass over the inbox: its stats and the message rows after it."""
+    daemon = Daemon(cfg)
+    try:
+        return daemon.run_pass(), _processed(daemon)
+    finally:
+        daemon.close()
+
+
 def test_the_next_message_is_read_while_the_first_is_recorded_and_all_stays_in_order(cfg, drop, monkeypatch):
     cfg.workers.processes = 2
     _drop_three(drop)
@@ -55,12 +64,7 @@ def test_the_next_message_is_read_while_the_first_is_recorded_and_all_stays_in_o
     monkeypatch.setattr(Processor, "read", read)
     monkeypatch.setattr(Processor, "_judge_record", record)
     monkeypatch.setattr(FolderSource, "done", mark)
-    daemon = Daemon(cfg)
-    try:
-        stats = daemon.run_pass()
-        rows = _processed(daemon)
-    finally:
-        daemon.close()
+    stats, rows = _one_pass(cfg)
     assert stats.processed == 3 and stats.failed == 0 and stats.sent == 3
     assert second_read.is_set()
     assert recorded == ["第0封", "第1封", "第2封"]  # recorded in arrival order
@@ -112,12 +116,7 @@ def test_a_reading_failure_is_that_message_s_alone(cfg, drop, monkeypatch):
         return real_read(self, sha, raw)
 
     monkeypatch.setattr(Processor, "read", read)
-    daemon = Daemon(cfg)
-    try:
-        stats = daemon.run_pass()
-        rows = _processed(daemon)
-    finally:
-        daemon.close()
+    stats, rows = _one_pass(cfg)
     assert stats.processed == 2 and stats.failed == 1
     assert [r.state for r in rows] == ["processed", "failed", "processed"]
     assert "disk trouble while reading ahead" in (rows[1].error or "")
