@@ -27,3 +27,34 @@ def test_upgrade_head_matches_the_models(tmp_path):
     assert diff == [], f"models changed without a migration: {diff}"
     with engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_a_first_start_cut_short_in_the_middle_of_the_migrations_leaves_nothing_half_made(tmp_path, monkeypatch):
+    """A daemon killed while it creates the ledger must not leave tables without their revision: the next
+    start would fail for ever on "table already exists". The migrations run in one transaction."""
+    from alembic.ddl.impl import DefaultImpl
+
+    cfg = Config()
+    cfg.storage.data_dir = str(tmp_path / "var")
+    real = DefaultImpl.create_table
+    calls = []
+
+    def cut(self, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202 - the kill, after some tables exist
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(DefaultImpl, "create_table", cut)
+    try:
+        open_ledger(cfg)
+    except KeyboardInterrupt:
+        pass
+    assert len(calls) == 3
+    path = tmp_path / "var" / "ledger.db"
+    probe = sa.create_engine(f"sqlite:///{path}")
+    assert sa.inspect(probe).get_table_names() == []  # nothing of the cut run is left
+    probe.dispose()
+    monkeypatch.setattr(DefaultImpl, "create_table", real)
+    engine = open_ledger(cfg)  # the next start makes the whole ledger
+    assert set(sa.inspect(engine).get_table_names()) - {"alembic_version"} == set(SQLModel.metadata.tables)

@@ -28,11 +28,40 @@ def alembic_config(url: str) -> AlembicConfig:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the ledger behind ``engine`` to the newest schema (idempotent)."""
-    acfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        acfg.attributes["connection"] = conn
-        command.upgrade(acfg, "head")
+    """Bring the ledger behind ``engine`` to the newest schema (idempotent), all or nothing.
+
+    Why a separate engine for SQLite: Python's sqlite3 driver opens no transaction before DDL, so a
+    daemon killed in the middle of its first start left tables without the revision that made them,
+    and every later start failed on "table already exists". The migration engine hands transactions
+    to SQLite itself (``BEGIN IMMEDIATE``, SQLAlchemy's recipe for pysqlite), so a migration cut short
+    leaves the ledger as it was. The ledger's own engine keeps the driver's usual behaviour.
+    """
+    url = engine.url.render_as_string(hide_password=False)
+    acfg = alembic_config(url)
+    migrating = _transactional_sqlite(url) if engine.dialect.name == "sqlite" else engine
+    try:
+        with migrating.begin() as conn:
+            acfg.attributes["connection"] = conn
+            command.upgrade(acfg, "head")
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
+
+
+def _transactional_sqlite(url: str) -> Engine:
+    from sqlalchemy import event
+
+    migrating = make_engine(url)
+
+    @event.listens_for(migrating, "connect")
+    def _driver_autocommit(dbapi_conn, _rec) -> None:  # noqa: ANN001 - DB-API objects
+        dbapi_conn.isolation_level = None  # the driver begins nothing; the "begin" event below does
+
+    @event.listens_for(migrating, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
 
 
 class LedgerUnavailable(RuntimeError):
