@@ -88,6 +88,10 @@ class ScheduleConfig:
     misfire_grace_seconds: float = 30.0
     stale_after_seconds: float = 600.0  # `intake status` exits 1 when the last good poll is older than this
     stop_grace_seconds: float = 30.0  # after SIGTERM: the message in hand may take this long, then we exit anyway
+    # the second look (OCR of sealed 申报表 scans beside their Word copies, after the receipt) waits for
+    # this long without new mail, so a receipt never waits behind it
+    quiet_seconds: float = 20.0
+    second_look_seconds: float = 10.0  # how often the scheduler checks for second looks to do
 
 
 @dataclass
@@ -219,7 +223,7 @@ class Config:
 #: Numbers that must be above zero: a zero interval or limit would spin, refuse everything or never end.
 POSITIVE = frozenset({
     "schedule.poll_seconds", "schedule.outbox_seconds", "schedule.stale_after_seconds",
-    "schedule.stop_grace_seconds", "source.imap.timeout", "reply.smtp.timeout",
+    "schedule.stop_grace_seconds", "schedule.second_look_seconds", "source.imap.timeout", "reply.smtp.timeout",
     "reply.max_per_sender_per_hour", "reply.max_attempts", "reply.max_per_15_minutes", "reply.max_per_day",
     "limits.max_part_bytes", "limits.max_total_bytes",
     "limits.max_parts", "limits.max_depth", "limits.max_ratio", "limits.read_timeout_seconds",

@@ -39,6 +39,8 @@ class ReadMessage:
     #: same order as documents, for storing the bytes: a file holding several forms is listed once per
     #: form (the same Part each time; its bytes are stored once, content-addressed)
     parts: list[Part]
+    #: a sealed 申报表 scan beside its Word copy was left for the second look (``twins_later``)
+    ocr_later: bool = False
 
 
 def part_job(part: Part, read_timeout: float, ocr: OcrOptions | None = None) -> Job:
@@ -66,15 +68,18 @@ def read_message(
     read_timeout: float = 60.0,
     on_part: Callable[[Part], None] | None = None,
     ocr: OcrOptions | None = None,
+    twins_later: bool = False,
 ) -> ReadMessage:
     """Unpack, then read every part in the pool's workers; a part may give several documents (one file,
     several forms: :mod:`parsers.forms.split`). ``on_part`` lets the daemon store each document's part,
     in the documents' order: a file of three forms is handed over three times (a content-addressed
     store keeps its bytes once). ``ocr``: the OCR limits for scans and images (``[limits]`` ocr_*; None:
-    the defaults). Keeps no state of its own: several threads may read messages at once."""
+    the defaults). ``twins_later``: the sealed scans of 申报表 beside their Word copies are not OCR'd now
+    (the daemon's receipt does not wait for them; :mod:`intake.record.second_look` reads them after).
+    Keeps no state of its own: several threads may read messages at once."""
     unpacked = unpack_message(raw, limits)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
-    first_page_only_for_word_twins(jobs, ocr)
+    later = first_page_only_for_word_twins(jobs, ocr, twins_later)
     convert_legacy(jobs, read_timeout)
     documents: list[DocumentResult] = []
     parts: list[Part] = []
@@ -85,16 +90,22 @@ def read_message(
             documents.append(doc)
             parts.append(part)
     forms.pair_documents(documents)
-    return ReadMessage(unpacked, documents, parts)
+    return ReadMessage(unpacked, documents, parts, ocr_later=later)
 
 
-def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> None:
+#: the problem detail of a twin scan left for the second look (shown to staff until it has been read)
+LATER = "OCR'd after the receipt (the 申报表's Word copy came with it; names compared by the second look)"
+
+
+def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None, later: bool = False) -> bool:
     """The sealed PDF copies of 申报表 whose Word copies came too are OCR'd on their first page only: the
     notice's normal pair, whose fields are read from the Word copy (the field rules check that copy),
     so OCR of every page would cost seconds a page for little; but certificates are printed from
     企业名称/小组名称/课题名称, so those (on the first page) are read from the scan too and compared with the
     Word copy (``cross.application.copies_mismatch``; a difference found only through OCR is a warning).
-    Only when the names say so (both named as 申报表) and there are no more such scans than Word copies."""
+    Only when the names say so (both named as 申报表) and there are no more such scans than Word copies.
+    ``later``: such scans are not OCR'd at all now (True is returned when there were any): the daemon
+    reads them after the receipt has gone, in its second look."""
     from parsers.forms.classify import name_scores
     from parsers.readers.ocr import OcrOptions
 
@@ -104,13 +115,19 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None) -> N
 
     words = [j for j in jobs if j.result.format in WORD_FORMATS and by_name(j) == "application"]
     scans = [j for j in jobs if j.result.format in ("pdf", "image") and by_name(j) == "application"]
-    if scans and len(scans) <= len(words):
-        base = ocr or OcrOptions()
-        for j in scans:
-            j.ocr = (OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
-                     if base.twin_pages > 0 else
-                     OcrOptions(0, base.seconds_per_page, "not OCR'd: the 申报表's Word copy came with it "
-                                "([limits] ocr_twin_pages = 0)"))
+    if not scans or len(scans) > len(words):
+        return False
+    base = ocr or OcrOptions()
+    later = later and base.twin_pages > 0 and base.max_pages > 0
+    for j in scans:
+        if later:
+            j.ocr = OcrOptions(0, base.seconds_per_page, LATER)
+        elif base.twin_pages > 0:
+            j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
+        else:
+            j.ocr = OcrOptions(0, base.seconds_per_page, "not OCR'd: the 申报表's Word copy came with it "
+                               "([limits] ocr_twin_pages = 0)")
+    return later
 
 
 def convert_legacy(jobs: list[Job], timeout: float) -> None:

@@ -62,6 +62,9 @@ class Processor:
     roster: Roster = field(default_factory=Roster)
     #: when a set, units are not re-evaluated per message but their keys collected here (reprocess)
     defer_units: set[str] | None = None
+    #: the daemon's receipts do not wait for the OCR of a sealed 申报表 scan beside its Word copy: it is
+    #: read after the receipt (:mod:`intake.record.second_look`); ``intake reprocess`` reads it at once
+    twins_later: bool = False
 
     def process(self, pk: int, ahead: Future[Read] | None = None) -> bool:
         """Read, judge and record one stored message; a failure is recorded, never raised.
@@ -77,7 +80,7 @@ class Processor:
                 if msg is None:
                     return False
                 read = ahead.result() if ahead is not None else self.read(msg.sha256)
-                self._judge_record(s, msg, read)
+                self.judge_record(s, msg, read)
                 s.commit()
                 log.info("message %s processed: %s", pk, msg.status)
             return True
@@ -124,11 +127,12 @@ class Processor:
         with Session(self.engine) as s:
             return s.get(MessageRow, pk) is not None
 
-    def read(self, sha256: str, raw: bytes | None = None) -> Read:
+    def read(self, sha256: str, raw: bytes | None = None, twins_later: bool | None = None) -> Read:
         """The expensive stages for the stored raw message ``sha256``: no ledger, no mailbox, so it may
         run in another thread while earlier messages are recorded; each part's bytes are stored as
         they come (content-addressed, atomic writes). ``raw``: the bytes just fetched and stored (not
-        read back from the store: one copy of a large message in memory, not two)."""
+        read back from the store: one copy of a large message in memory, not two). ``twins_later``:
+        see the attribute (None: the attribute's value)."""
         raw = raw if raw is not None else self.store.get(sha256)
         blobs: list[str | None] = []
 
@@ -137,11 +141,12 @@ class Processor:
 
         limits = self.cfg.limits
         rm = read_message(raw, self.pool, limits.to_limits(), limits.read_timeout_seconds, on_part=on_part,
-                          ocr=limits.ocr())
+                          ocr=limits.ocr(), twins_later=self.twins_later if twins_later is None else twins_later)
         return Read(rm, blobs)
 
-    def _judge_record(self, s: Session, msg: MessageRow, read: Read) -> None:
-        """Judge what was read and record it all (the message, documents, findings, unit, receipt)."""
+    def judge_record(self, s: Session, msg: MessageRow, read: Read, receipt: bool = True) -> None:
+        """Judge what was read and record it all (the message, documents, findings, unit, receipt);
+        uncommitted. ``receipt=False``: the second look, whose message has had its receipt."""
         rm = read.message
         when = receipt_time(rm.unpacked, msg.received_at)
         info = message_info(rm.unpacked, when, self.campaign)
@@ -152,5 +157,6 @@ class Processor:
         msg.from_addr = rm.unpacked.from_addr or msg.from_addr
         msg.subject = rm.unpacked.subject if rm.unpacked.subject is not None else msg.subject
         msg.defects = list(rm.unpacked.defects)
-        record(s, self.cfg, self.campaign, msg, rm.documents, read.blobs, result, rm.unpacked, roster=self.roster,
-               defer_units=self.defer_units)
+        msg.ocr_later = rm.ocr_later
+        record(s, self.cfg, self.campaign, msg, rm.documents, read.blobs, result, rm.unpacked, receipt=receipt,
+               roster=self.roster, defer_units=self.defer_units)

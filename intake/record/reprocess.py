@@ -70,6 +70,8 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
         # units are evaluated once each at the end, not once per message (linear, not quadratic)
         touched: set[str] = set()
         daemon.processor.defer_units = touched
+        # staff asked for the ledger to be right now: twin scans are OCR'd in the reading, not after it
+        twins_later, daemon.processor.twins_later = daemon.processor.twins_later, False
 
         def note(pk: int, before: str, ok: bool | None) -> None:
             """One message done: count it, advance the bar, note a change of state."""
@@ -99,6 +101,7 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
                         then(None)
                 ahead.finish()
         daemon.processor.defer_units = None
+        daemon.processor.twins_later = twins_later
         with Session(daemon.engine) as s:
             for key in sorted(touched):
                 evaluate_unit(s, daemon.campaign, key, daemon.roster)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,10 +46,11 @@ class PassStats:
     failed: int = 0
     sent: int = 0
     poll_ok: bool = True  # False when the mailbox or the disk failed during the poll
+    second_looks: int = 0  # messages whose twin scans were OCR'd after their receipt
 
     def __str__(self) -> str:
         return (f"fetched {self.fetched}, duplicates {self.duplicates}, processed {self.processed}, "
-                f"failed {self.failed}, receipts sent {self.sent}")
+                f"failed {self.failed}, receipts sent {self.sent}, second looks {self.second_looks}")
 
 
 class Daemon:
@@ -65,7 +67,8 @@ class Daemon:
         self.source = source or open_source(cfg, self.engine)
         self.pool = pool or ReadingPool(cfg.workers.to_limits(cfg.limits.read_timeout_seconds))
         self.roster = load_roster(cfg.roster_path)
-        self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool, self.roster)
+        self.processor = Processor(cfg, self.engine, self.campaign, self.store, self.pool, self.roster,
+                                   twins_later=True)
         self.lock = threading.Lock()
         self.clock: Callable[[], datetime] = utcnow  # "now" for reminders and alerts (tests set it)
         #: set by SIGTERM/SIGINT: the message in hand is finished, nothing else is started
@@ -73,6 +76,8 @@ class Daemon:
         #: called after each message is recorded: the scheduler wakes the outbox job with it, so a
         #: receipt leaves at once instead of at the next outbox interval
         self.on_recorded: Callable[[], None] | None = None
+        #: when a pass last had mail (monotonic): the second look waits for ``schedule.quiet_seconds`` of none
+        self.last_mail_at = 0.0
 
     def poll(self, stats: PassStats | None = None) -> PassStats:
         """Fetch and process everything new; messages left ``stored`` by a crash first.
@@ -100,6 +105,8 @@ class Daemon:
                                   raw=item.raw if new_pk is not None else None)
                         del item
                     ahead.finish()  # what is in hand is finished, also when stopping
+                    if stats.fetched or stats.processed or stats.failed:
+                        self.last_mail_at = time.monotonic()
                 except Exception as e:
                     # Mailbox or disk trouble: stop this pass (the resume point has not moved past
                     # anything unrecorded), say so, and try again at the next poll. Messages in hand
@@ -144,8 +151,21 @@ class Daemon:
             log.exception("queueing reminders failed")
             return 0
 
+    def quiet(self) -> bool:
+        """No pass running and no mail for ``schedule.quiet_seconds``: time for the second look."""
+        return (not self.lock.locked() and not self.stopping.is_set()
+                and time.monotonic() - self.last_mail_at >= self.cfg.schedule.quiet_seconds)
+
+    def second_look(self, when_quiet: bool = True) -> int:
+        """OCR the sealed 申报表 scans left for after the receipt (:mod:`intake.record.second_look`); with
+        ``when_quiet`` only while :meth:`quiet` (a new message's receipt never waits for it)."""
+        from intake.record.second_look import second_looks
+
+        stop = (lambda: not self.quiet()) if when_quiet else self.stopping.is_set
+        return second_looks(self.processor, self.lock, stop)
+
     def run_pass(self) -> PassStats:
-        """``intake run --once``: one poll, today's reminders if due, then the outbox."""
+        """``intake run --once``: one poll, today's reminders if due, the outbox, then the second look."""
         stats = PassStats()
         try:
             self.poll(stats)
@@ -153,6 +173,7 @@ class Daemon:
             stats.poll_ok = False
         self.remind()
         stats.sent = self.send()
+        stats.second_looks = self.second_look(when_quiet=False)
         log.info("pass done: %s", stats)
         return stats
 

@@ -53,6 +53,8 @@ def build_scheduler(cfg: Config, daemon: Daemon, stop: threading.Event) -> Block
                       next_run_time=now, **opts)
     sched.add_job(_send, IntervalTrigger(seconds=cfg.schedule.outbox_seconds), args=(daemon,), id="outbox",
                   next_run_time=now, **opts)
+    sched.add_job(_second_look, IntervalTrigger(seconds=cfg.schedule.second_look_seconds), args=(daemon,),
+                  id="second_look", **opts)
 
     def wake_outbox() -> None:  # a receipt was just queued: send it now, not at the next interval
         if sched.running:
@@ -132,6 +134,12 @@ def _send(daemon: Daemon) -> None:
     for _ in range(MAX_SEND_ROUNDS):
         if not daemon.send() or daemon.stopping.is_set():
             return
+
+
+def _second_look(daemon: Daemon) -> None:
+    """The OCR left for after the receipt, while no mail comes (it stops when some does)."""
+    if daemon.quiet() and (n := daemon.second_look()):
+        log.info("second look: %d messages", n)
 
 
 def _remind(daemon: Daemon) -> None:

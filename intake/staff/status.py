@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from intake.config import Config
+from intake.record.second_look import pending_count
 from intake.reply.limits import pauses
 from intake.staff.views import local_time
 from intake.store.migrations import open_ledger_readonly
@@ -49,7 +50,9 @@ def status_data(s: Session, max_age: float, now: datetime | None = None) -> dict
     return {
         "sources": sources,
         "messages": {"stored": states.get("stored", 0), "processed": states.get("processed", 0),
-                     "failed": states.get("failed", 0)},
+                     "failed": states.get("failed", 0),
+                     # processed, receipt queued; the sealed 申报表 scan still to be OCR'd (intake.record.second_look)
+                     "second_look": pending_count(s)},
         "receipts": {"pending": receipts.get("pending", 0), "sent": receipts.get("sent", 0),
                      "failed": receipts.get("failed", 0)},
         "internal_errors": [{"message": d.message_pk, "filename": d.filename} for d in internal],
@@ -101,7 +104,8 @@ def status_view(cfg: Config, as_json: bool = False, max_age: float | None = None
         if src["last_error"]:
             con.print(f"  [red]最近的错误[/red]：{src['last_error']}")
     m, r = data["messages"], data["receipts"]
-    con.print(f"邮件：已处理 {m['processed']}，待处理 {m['stored']}，处理失败 {m['failed']}")
+    later = f"（其中 {m['second_look']} 封的盖章扫描件待回执后识别）" if m["second_look"] else ""
+    con.print(f"邮件：已处理 {m['processed']}{later}，待处理 {m['stored']}，处理失败 {m['failed']}")
     con.print(f"回执：已发送 {r['sent']}，待发送 {r['pending']}，发送失败 {r['failed']}")
     if (rem := data["reminders"]) is not None:
         con.print(f"催报（{rem['day']}）：{len(rem['units'])} 个单位，已发送 {rem['sent']}，待发送 {rem['queued']}"

@@ -53,6 +53,8 @@ class MessageRow(SQLModel, table=True):
     defects: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # the contract JSON
     processed_at: datetime | None = None
+    #: a sealed 申报表 scan beside its Word copy waits for the second look (OCR after the receipt)
+    ocr_later: bool = Field(default=False, index=True)
 
 
 class DocumentRow(SQLModel, table=True):

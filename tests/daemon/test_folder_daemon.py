@@ -145,7 +145,7 @@ def test_a_failed_message_is_retried_by_itself_with_growing_delays(cfg, drop, mo
     from intake.record import process as process_mod
 
     drop("01.eml", build_message([], message_id="<flaky@x>"))
-    real = process_mod.Processor._judge_record
+    real = process_mod.Processor.judge_record
     calls = []
 
     def flaky(self, s, msg, read):  # noqa: ANN001, ANN202
@@ -154,7 +154,7 @@ def test_a_failed_message_is_retried_by_itself_with_growing_delays(cfg, drop, mo
             raise OSError("disk trouble")
         return real(self, s, msg, read)
 
-    monkeypatch.setattr(process_mod.Processor, "_judge_record", flaky)
+    monkeypatch.setattr(process_mod.Processor, "judge_record", flaky)
     daemon = Daemon(cfg)
     try:
         assert daemon.run_pass().failed == 1

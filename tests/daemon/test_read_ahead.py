@@ -37,7 +37,7 @@ def _one_pass(cfg) -> tuple:  # noqa: ANN001
 def test_the_next_message_is_read_while_the_first_is_recorded_and_all_stays_in_order(cfg, drop, monkeypatch):
     cfg.workers.processes = 2
     _drop_three(drop)
-    real_read, real_record = Processor.read, Processor._judge_record
+    real_read, real_record = Processor.read, Processor.judge_record
     reads: list[str] = []
     second_read = threading.Event()
     recorded: list[str | None] = []
@@ -62,7 +62,7 @@ def test_the_next_message_is_read_while_the_first_is_recorded_and_all_stays_in_o
         return real_done(self, item)
 
     monkeypatch.setattr(Processor, "read", read)
-    monkeypatch.setattr(Processor, "_judge_record", record)
+    monkeypatch.setattr(Processor, "judge_record", record)
     monkeypatch.setattr(FolderSource, "done", mark)
     stats, rows = _one_pass(cfg)
     assert stats.processed == 3 and stats.failed == 0 and stats.sent == 3
@@ -77,7 +77,7 @@ def test_large_messages_are_read_one_after_the_other(cfg, drop, monkeypatch):
     cfg.workers.processes = 2
     _drop_three(drop)
     events: list[str] = []
-    real_read, real_record = Processor.read, Processor._judge_record
+    real_read, real_record = Processor.read, Processor.judge_record
 
     def read(self, sha, raw=None):  # noqa: ANN001, ANN202
         events.append("read")
@@ -88,7 +88,7 @@ def test_large_messages_are_read_one_after_the_other(cfg, drop, monkeypatch):
         return real_record(self, s, msg, read)
 
     monkeypatch.setattr(Processor, "read", read)
-    monkeypatch.setattr(Processor, "_judge_record", record)
+    monkeypatch.setattr(Processor, "judge_record", record)
     daemon = Daemon(cfg)
     try:
         pks = [daemon.ingest(item) for item in daemon.source.fetch()]

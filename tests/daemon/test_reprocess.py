@@ -69,16 +69,16 @@ def test_reparse_reads_the_stored_raw_again(cfg, drop, monkeypatch):
 def test_cli_failed_only_retries_failed_messages(cfg, drop, monkeypatch, tmp_path):
     drop("01.eml", build_message([], message_id="<r3@x>"))
     drop("02.eml", build_message([], subject="好的", message_id="<r4@x>"))
-    real = Processor._judge_record
+    real = Processor.judge_record
 
     def broken(self, s, msg, read):  # noqa: ANN001, ANN202
         if msg.message_id == "<r3@x>":
             raise ValueError("bad table")
         return real(self, s, msg, read)
 
-    monkeypatch.setattr(Processor, "_judge_record", broken)
+    monkeypatch.setattr(Processor, "judge_record", broken)
     run(cfg, once=True)
-    monkeypatch.setattr(Processor, "_judge_record", real)
+    monkeypatch.setattr(Processor, "judge_record", real)
     conf = tmp_path / "c.toml"
     conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n', encoding="utf-8")
 

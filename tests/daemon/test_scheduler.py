@@ -22,7 +22,7 @@ def test_jobs_never_overlap_and_coalesce(cfg):
     try:
         sched = build_scheduler(cfg, daemon, threading.Event())
         jobs = {j.id: j for j in sched.get_jobs()}
-        assert set(jobs) == {"poll", "outbox"}
+        assert set(jobs) == {"poll", "outbox", "second_look"}
         for j in jobs.values():
             assert j.max_instances == 1 and j.coalesce is True and j.misfire_grace_time == 30
         assert str(sched.timezone) == "Asia/Shanghai"

@@ -158,7 +158,7 @@ def test_status_reports_the_poll_and_exits_1_when_stale(cfg, drop, tmp_path):
     data = json.loads(out.output)
     [src] = data["sources"]
     assert src["last_error"] is None and not src["stale"] and data["ok"]
-    assert data["messages"] == {"stored": 0, "processed": 1, "failed": 0}
+    assert data["messages"] == {"stored": 0, "processed": 1, "failed": 0, "second_look": 0}
     assert data["receipts"]["sent"] == 1 and data["internal_errors"] == []
     stale = runner.invoke(app, ["status", "--max-age", "0", "-c", _conf(tmp_path)], env={"COLUMNS": "200"})
     assert stale.exit_code == 1 and "已停滞" in stale.output

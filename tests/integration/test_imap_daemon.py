@@ -128,14 +128,14 @@ def test_processing_crash_is_recorded_and_the_next_message_still_processed(
     dovecot.append(user, submission(subject="BOOM 会让读取出错"), msg_time=SENT)
     dovecot.append(user, submission(subject="正常的一封"), msg_time=SENT)
     cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
-    original = Processor._judge_record
+    original = Processor.judge_record
 
     def flaky(self, s, msg, read):  # noqa: ANN001, ANN202
         if "BOOM" in (msg.subject or ""):
             raise RuntimeError("reader exploded")
         return original(self, s, msg, read)
 
-    monkeypatch.setattr(Processor, "_judge_record", flaky)
+    monkeypatch.setattr(Processor, "judge_record", flaky)
     stats = run(cfg, once=True)
 
     assert (stats.processed, stats.failed, stats.sent) == (1, 1, 1)
@@ -145,7 +145,7 @@ def test_processing_crash_is_recorded_and_the_next_message_still_processed(
     # both are safely recorded, so both are marked; the failed one waits for `intake reprocess`
     assert all(b"\\Seen" in f for f in dovecot.flags(user).values())
 
-    monkeypatch.setattr(Processor, "_judge_record", original)
+    monkeypatch.setattr(Processor, "judge_record", original)
     from intake.record.reprocess import reprocess
 
     report = reprocess(cfg, failed_only=True, progress=False)

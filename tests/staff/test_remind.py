@@ -215,7 +215,7 @@ def test_dry_run_lists_who_and_prints_the_text_without_queueing(cfg):
 def test_the_scheduler_job_runs_daily_at_send_at_and_at_start_when_due(cfg, daemon_at):
     d = daemon_at(at(12, 11, 0))  # started after send_at on a reminder day
     jobs = {j.id: j for j in build_scheduler(cfg, d, threading.Event()).get_jobs()}
-    assert set(jobs) == {"poll", "outbox", "remind"}
+    assert set(jobs) == {"poll", "outbox", "second_look", "remind"}
     trigger = str(jobs["remind"].trigger)
     assert "hour='10'" in trigger and "minute='0'" in trigger
     assert jobs["remind"].next_run_time is not None  # at once

@@ -1,0 +1,154 @@
+"""The second look (intake/record/second_look.py): a sealed 申报表 scan beside its Word copy is OCR'd after
+the receipt, when no mail is coming; its findings reach the ledger, and no second receipt goes."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from sqlmodel import Session, col, select
+
+from intake.record.second_look import pending, pending_count
+from intake.run import scheduler
+from intake.run.daemon import Daemon
+from intake.staff.status import status_data
+from intake.store.rows import DocumentRow, FindingRow, MessageRow, OutboxRow, UnitRow
+from tests.fixtures.mail import build_message
+
+pytest.importorskip("rapidocr")
+
+MISMATCH = "cross.application.copies_mismatch"
+
+
+def _submission(topic_differs: bool) -> bytes:
+    """A 申报表 as Word and as a sealed scan (200 dpi); the scan's 课题名称 differs when asked."""
+    from tests.fixtures.data import make_unit
+    from tests.fixtures.form_backends import scanned_pdf
+    from tests.fixtures.forms import render
+
+    unit = make_unit(41, n_groups=1)
+    group = unit.groups[0]
+    scanned = copy.deepcopy(group)
+    if topic_differs:
+        scanned.topic = "降低某型号产品装配不良率"
+    word = render("application", unit, "docx", 0, group)
+    scan = scanned_pdf(render("application", unit, "pdf", 0, scanned), dpi=200, seal_text=group.company[:8])
+    return build_message([("附件1 申报表.docx", word), ("附件1 申报表（盖章）.pdf", scan)],
+                         message_id="<second-look@example-zhixie.cn>")
+
+
+def _pending(daemon: Daemon) -> int:
+    with Session(daemon.engine) as s:
+        return pending_count(s)
+
+
+def _rows(daemon: Daemon) -> tuple[MessageRow, list[str], list[OutboxRow], list[DocumentRow], UnitRow | None]:
+    with Session(daemon.engine) as s:
+        [msg] = s.exec(select(MessageRow)).all()
+        rules = [f.rule for f in s.exec(select(FindingRow).where(FindingRow.message_pk == msg.id)).all()]
+        outbox = list(s.exec(select(OutboxRow).where(col(OutboxRow.message_pk) == msg.id)).all())
+        docs = list(s.exec(select(DocumentRow).where(DocumentRow.message_pk == msg.id)).all())
+        unit = s.get(UnitRow, msg.unit_key) if msg.unit_key else None
+        return msg, rules, outbox, docs, unit
+
+
+def test_the_receipt_does_not_wait_for_the_twin_scan_and_the_second_look_finds_the_difference(cfg, drop, pool):
+    cfg.schedule.quiet_seconds = 3600.0
+    drop("a.eml", _submission(topic_differs=True))
+    daemon = Daemon(cfg, pool=pool)
+    try:
+        stats = daemon.poll()
+        assert stats.processed == 1
+        msg, rules, outbox, docs, _unit = _rows(daemon)
+        # recorded and its receipt queued with the scan unread: nothing about the copies yet
+        assert msg.state == "processed" and msg.ocr_later and MISMATCH not in rules and len(outbox) == 1
+        [pdf] = [d for d in docs if d.format == "pdf"]
+        assert any("OCR'd after the receipt" in p["detail"] for p in pdf.problems)
+        assert pending(daemon.engine) == [msg.id] and _pending(daemon) == 1
+        with Session(daemon.engine) as s:  # staff see it waiting (intake status, the web overview)
+            assert status_data(s, 600)["messages"]["second_look"] == 1
+
+        scheduler._second_look(daemon)  # mail came a moment ago: not quiet, nothing done
+        assert _pending(daemon) == 1
+
+        cfg.schedule.quiet_seconds = 0.0
+        scheduler._second_look(daemon)
+        msg, rules, outbox_after, docs, unit = _rows(daemon)
+        assert not msg.ocr_later and _pending(daemon) == 0
+        assert MISMATCH in rules  # found by the OCR of the scan's first page
+        [finding] = [f for f in (msg.result or {})["findings"] if f["rule"] == MISMATCH]
+        assert finding["severity"] == "warning" and "课题名称" in finding["message"]
+        assert unit is not None and any(f["rule"] == MISMATCH for f in unit.findings)  # the unit shows it
+        [pdf_doc] = [d for d in msg.result["documents"] if d["format"] == "pdf"]
+        assert pdf_doc["read_by"] == "ocr"
+        assert [o.id for o in outbox_after] == [o.id for o in outbox]  # still the one receipt
+        assert daemon.second_look(when_quiet=False) == 0  # nothing left
+    finally:
+        daemon.close()
+
+
+def test_intake_check_and_reprocess_read_the_twin_at_once(cfg, drop, pool):
+    """Only the daemon's receipts skip the wait: `intake check` (check_message) and `intake reprocess
+    --reparse` OCR the twin in the reading, so their result is whole."""
+    from intake.pipeline import check_message
+    from intake.record.reprocess import reprocess
+    from rules import load_campaign
+
+    raw = _submission(topic_differs=False)
+    out = check_message(raw, load_campaign(), pool=pool).to_json()
+    [pdf] = [d for d in out["documents"] if d["format"] == "pdf"]
+    assert pdf["read_by"] == "ocr" and MISMATCH not in [f["rule"] for f in out["findings"]]
+
+    drop("a.eml", raw)
+    daemon = Daemon(cfg, pool=pool)
+    try:
+        daemon.poll()
+        assert _pending(daemon) == 1
+        reprocess(cfg, reparse=True, progress=False, daemon=daemon)
+        msg, rules, outbox, _docs, _unit = _rows(daemon)
+        assert not msg.ocr_later and len(outbox) == 1 and MISMATCH not in rules
+        assert daemon.processor.twins_later  # the daemon's own reading is unchanged after it
+    finally:
+        daemon.close()
+
+
+def test_a_failing_second_look_keeps_the_first_result(cfg, drop, monkeypatch, caplog):
+    """Our bug in the second look is logged for staff; the message keeps its first result and is not
+    retried by itself (no loop of failures), and nothing goes to the sender."""
+    from intake.record.process import Processor
+
+    drop("a.eml", build_message([("附件1 申报表.docx", b"x"), ("附件1 申报表（盖章）.pdf", b"%PDF-1.4 x")],
+                                message_id="<fails@x>"))
+    daemon = Daemon(cfg)
+    try:
+        daemon.poll()
+        with Session(daemon.engine) as s:  # whatever the reading made of it, say a twin waits
+            [msg] = s.exec(select(MessageRow)).all()
+            msg.ocr_later = True
+            s.add(msg)
+            s.commit()
+            before = msg.result
+
+        def broken(self, sha, raw=None, twins_later=None):  # noqa: ANN001, ANN202
+            raise RuntimeError("reader bug")
+
+        monkeypatch.setattr(Processor, "read", broken)
+        assert daemon.second_look(when_quiet=False) == 0
+        msg, _rules, outbox, _docs, _unit = _rows(daemon)
+        assert msg.state == "processed" and not msg.ocr_later and msg.result == before and len(outbox) == 1
+        assert "second look failed" in caplog.text
+    finally:
+        daemon.close()
+
+
+def test_intake_run_once_ends_with_the_second_look(cfg, drop, monkeypatch):
+    """`intake run --once` (run_pass): poll, reminders, outbox, then the second looks, not waiting for quiet."""
+    calls: list[str] = []
+    monkeypatch.setattr(Daemon, "send", lambda self: calls.append("send") or 0)
+    monkeypatch.setattr(Daemon, "second_look", lambda self, when_quiet=True: calls.append(f"look {when_quiet}") or 2)
+    daemon = Daemon(cfg)
+    try:
+        stats = daemon.run_pass()
+    finally:
+        daemon.close()
+    assert calls == ["send", "look False"] and stats.second_looks == 2
