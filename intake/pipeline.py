@@ -149,7 +149,7 @@ def convert_legacy(jobs: list[Job], timeout: float) -> None:
             groups.setdefault(target, []).append(job)
     for target, group in groups.items():
         try:
-            converted = office.convert_many([(j.data, j.result.format) for j in group], target, timeout)
+            converted = office.convert_many([(j.data, j.result.format) for j in group], target, timeout, warm=True)
         except (office.ConverterMissing, office.ConversionTimeout, OSError):
             continue  # each worker converts (and reports) on its own
         for job, data in zip(group, converted, strict=True):

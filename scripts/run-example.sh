@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v soffice >/dev/null || need+=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-zenhei)
 command -v unar >/dev/null || need+=(unar)
+# the warm LibreOffice (parsers/readers/warm_office.py) is driven through the system Python's uno module
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import uno' 2>/dev/null || need+=(python3-uno)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -1,0 +1,105 @@
+"""The warm LibreOffice (parsers/readers/warm_office.py): one soffice kept between conversions, giving what
+the one-shot run gives; killed on a timeout, restarted after it, stopped when idle, never left behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from parsers.readers import docx as docx_reader
+from parsers.readers import office, warm_office
+from parsers.readers import xlsx as xlsx_reader
+
+pytestmark = pytest.mark.libreoffice
+
+if not warm_office.available():  # .ci/run installs python3-uno; say so loudly instead of skipping
+    pytest.fail("the warm converter needs /usr/bin/python3 with LibreOffice's uno (apt-get install python3-uno)",
+                pytrace=False)
+
+
+@pytest.fixture
+def fresh():
+    """This process's warm converter, stopped before and after the test."""
+    w = warm_office.warm()
+    w.stop()
+    yield w
+    w.stop()
+
+
+def _pid(w: warm_office.WarmOffice) -> int | None:
+    return w._proc.pid if w._proc is not None and w._proc.poll() is None else None  # noqa: SLF001
+
+
+def test_warm_gives_what_the_one_shot_run_gives_and_keeps_one_office(fresh, legacy_files):
+    cases = [(legacy_files["doc"], "doc", "docx"), (legacy_files["wps"], "wps", "docx"),
+             (legacy_files["et"], "et", "xlsx")]
+    pids = set()
+    for data, ext, target in cases:
+        [warm] = office.convert_many([(data, ext)], target, warm=True)
+        pids.add(_pid(fresh))
+        [cold] = office.convert_many([(data, ext)], target, warm=False)
+        reader = docx_reader if target == "docx" else xlsx_reader
+        assert warm and cold
+        a, b = reader.read(warm, "w", 60), reader.read(cold, "c", 60)
+        assert a.paragraphs == b.paragraphs and [t.grid for t in a.tables] == [t.grid for t in b.tables]
+    assert len(pids) == 1 and None not in pids  # one soffice served all three
+
+
+def test_a_file_libreoffice_cannot_open_gives_none_and_the_office_goes_on(fresh, legacy_files):
+    out = office.convert_many([(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "doc"), (legacy_files["doc"], "doc")],
+                              "docx", warm=True)
+    assert out[0] is None and out[1] and out[1][:2] == b"PK"
+
+
+def test_a_conversion_over_its_time_is_killed_and_the_next_starts_afresh(fresh, legacy_files):
+    office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    first = _pid(fresh)
+    slow = b"{\\rtf1\\ansi " + "申报表".encode("gbk").hex().encode() * 20000 + b"}"
+    with pytest.raises(office.ConversionTimeout):
+        office.convert_many([(slow, "rtf")], "docx", timeout=0.3, warm=True)
+    assert _pid(fresh) is None and first is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # the bridge (and soffice with it) is gone
+    [again] = office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    assert again and _pid(fresh) not in (None, first)
+
+
+def test_an_idle_office_is_stopped(fresh, legacy_files, monkeypatch):
+    monkeypatch.setattr(warm_office, "IDLE_SECONDS", 0.2)
+    office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    pid = _pid(fresh)
+    assert pid is not None
+    fresh._idle.join(5)  # noqa: SLF001 - the idle timer's thread
+    assert _pid(fresh) is None
+
+
+def test_without_uno_the_one_shot_run_is_used(fresh, legacy_files, monkeypatch):
+    monkeypatch.setattr(warm_office, "available", lambda: False)
+    [out] = office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    assert out and out[:2] == b"PK" and _pid(fresh) is None
+
+
+def test_a_killed_caller_leaves_no_libreoffice_behind(tmp_path, legacy_files):
+    """SIGKILL of the process that holds the warm office: its bridge and soffice go too."""
+    from tests.processes import MARK, none_left
+
+    src = tmp_path / "in.doc"
+    src.write_bytes(legacy_files["doc"])
+    script = textwrap.dedent(f"""
+        import pathlib, sys, time
+        from parsers.readers import office
+        office.convert_many([(pathlib.Path({str(src)!r}).read_bytes(), "doc")], "docx", warm=True)
+        print("converted", flush=True)
+        time.sleep(60)
+    """)
+    mark = f"warm-{os.getpid()}"
+    env = dict(os.environ, **{MARK: mark})
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, cwd=os.getcwd())
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"converted"
+    proc.kill()
+    proc.wait()
+    assert none_left(mark, seconds=15)
