@@ -106,16 +106,10 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None, late
     Only when the names say so (both named as 申报表) and there are no more such scans than Word copies.
     ``later``: such scans are not OCR'd at all now (True is returned when there were any): the daemon
     reads them after the receipt has gone, in its second look."""
-    from parsers.forms.classify import name_scores
     from parsers.readers.ocr import OcrOptions
 
-    def by_name(job: Job) -> str | None:
-        scores = name_scores(job.result.filename) if job.named else {}
-        return max(scores, key=lambda f: scores[f]) if scores else None
-
-    words = [j for j in jobs if j.result.format in WORD_FORMATS and by_name(j) == "application"]
-    scans = [j for j in jobs if j.result.format in ("pdf", "image") and by_name(j) == "application"]
-    if not scans or len(scans) > len(words):
+    scans = word_twin_scans(jobs)
+    if not scans:
         return False
     base = ocr or OcrOptions()
     later = later and base.twin_pages > 0 and base.max_pages > 0
@@ -128,6 +122,20 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None, late
             j.ocr = OcrOptions(0, base.seconds_per_page, "not OCR'd: the 申报表's Word copy came with it "
                                "([limits] ocr_twin_pages = 0)")
     return later
+
+
+def word_twin_scans(jobs: list[Job]) -> list[Job]:
+    """The PDF/image copies of 申报表 that came beside Word copies (both named as 申报表), when there are
+    no more of them than Word copies (see :func:`first_page_only_for_word_twins`)."""
+    from parsers.forms.classify import name_scores
+
+    def by_name(job: Job) -> str | None:
+        scores = name_scores(job.result.filename) if job.named else {}
+        return max(scores, key=lambda f: scores[f]) if scores else None
+
+    words = [j for j in jobs if j.result.format in WORD_FORMATS and by_name(j) == "application"]
+    scans = [j for j in jobs if j.result.format in ("pdf", "image") and by_name(j) == "application"]
+    return scans if len(scans) <= len(words) else []
 
 
 def convert_legacy(jobs: list[Job], timeout: float) -> None:

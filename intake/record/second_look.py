@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from intake.store.rows import MessageRow
+from intake.store.rows import DocumentRow, MessageRow
 
 if TYPE_CHECKING:  # light to import: `intake status` counts what is pending
-    from intake.record.process import Processor
+    from intake.record.process import Processor, Read
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,22 @@ def look_again(processor: Processor, pk: int, lock: threading.Lock | None = None
         msg = s.get(MessageRow, pk)
         if msg is None or not msg.ocr_later:
             return False
+        rows = sorted(s.exec(select(DocumentRow).where(DocumentRow.message_pk == pk)).all(), key=lambda r: r.position)
+        stored = list((msg.result or {}).get("documents") or [])
         sha = msg.sha256
     try:
-        read = processor.read(sha, twins_later=False)
+        read = twins_read(processor, sha, rows, stored)
         with lock or threading.Lock(), Session(processor.engine) as s:
             msg = s.get(MessageRow, pk)
             if msg is None or not msg.ocr_later or msg.state != "processed":
                 return False  # reprocessed or failed meanwhile: nothing to add
+            before = dict(msg.result or {})
             processor.judge_record(s, msg, read, receipt=False)
+            # what the receipt's composition added (sender_doubt) is not made again without a receipt
+            msg.result = {**{k: v for k, v in before.items() if k not in (msg.result or {})}, **(msg.result or {})}
+            status = msg.status
             s.commit()
-        log.info("message %s: second look done (%s)", pk, msg.status)
+        log.info("message %s: second look done (%s)", pk, status)
         return True
     except Exception:
         log.exception("message %s: second look failed; its first result stands", pk)
@@ -75,6 +81,41 @@ def look_again(processor: Processor, pk: int, lock: threading.Lock | None = None
                 s.add(msg)
                 s.commit()
         return False
+
+
+def twins_read(processor: Processor, sha256: str, rows: list[DocumentRow], stored: list[dict]) -> Read:
+    """The message as recorded, its twin scans now read with OCR: the other documents come from the
+    ledger rows (as ``intake reprocess`` re-checks them), only the scans go to the reading workers —
+    the message is unpacked again (cheap) to find them, with the same rule that left them unread."""
+    from intake.pipeline import LATER, ReadMessage, part_job, word_twin_scans
+    from intake.record.process import Read
+    from intake.record.recording import documents_from_rows
+    from intake.unpack import unpack_message
+    from parsers import forms
+    from parsers.readers.ocr import OcrOptions
+
+    limits = processor.cfg.limits
+    base = limits.ocr()
+    unpacked = unpack_message(processor.store.get(sha256), limits.to_limits())
+    jobs = word_twin_scans([part_job(p, limits.read_timeout_seconds, base) for p in unpacked.parts])
+    for j in jobs:
+        j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
+    fresh = {j.result.sha256: docs for j, docs in zip(jobs, processor.pool.read_each(jobs), strict=True)}
+    documents, blobs = [], []
+    done: set[str | None] = set()
+    for doc, row in zip(documents_from_rows(rows, stored), rows, strict=True):
+        if doc.sha256 in fresh and any(LATER in (p.detail or "") for p in doc.problems):
+            if doc.sha256 in done:
+                continue  # a scan that was several documents: its new reading replaces them all at once
+            done.add(doc.sha256)
+            new = fresh[doc.sha256]
+            documents += new
+            blobs += [row.blob_path] * len(new)
+        else:
+            documents.append(doc)
+            blobs.append(row.blob_path)
+    forms.pair_documents(documents)  # the OCR'd scan's own names, where pairing lent it the Word copy's
+    return Read(ReadMessage(unpacked, documents, [], ocr_later=False), blobs)
 
 
 def second_looks(processor: Processor, lock: threading.Lock | None = None,

@@ -54,7 +54,8 @@ def _rows(daemon: Daemon) -> tuple[MessageRow, list[str], list[OutboxRow], list[
 
 def test_the_receipt_does_not_wait_for_the_twin_scan_and_the_second_look_finds_the_difference(cfg, drop, pool):
     cfg.schedule.quiet_seconds = 3600.0
-    drop("a.eml", _submission(topic_differs=True))
+    raw = _submission(topic_differs=True)
+    drop("a.eml", raw)
     daemon = Daemon(cfg, pool=pool)
     try:
         stats = daemon.poll()
@@ -72,7 +73,14 @@ def test_the_receipt_does_not_wait_for_the_twin_scan_and_the_second_look_finds_t
         assert _pending(daemon) == 1
 
         cfg.schedule.quiet_seconds = 0.0
-        scheduler._second_look(daemon)
+        jobs: list[str] = []
+        real = pool.read_each
+        pool.read_each = lambda batch: jobs.extend(j.result.filename for j in batch) or real(batch)
+        try:
+            scheduler._second_look(daemon)
+        finally:
+            del pool.read_each
+        assert jobs == ["附件1 申报表（盖章）.pdf"]  # only the scan is read again; the Word copy comes from the ledger
         msg, rules, outbox_after, docs, unit = _rows(daemon)
         assert not msg.ocr_later and _pending(daemon) == 0
         assert MISMATCH in rules  # found by the OCR of the scan's first page
@@ -83,6 +91,13 @@ def test_the_receipt_does_not_wait_for_the_twin_scan_and_the_second_look_finds_t
         assert pdf_doc["read_by"] == "ocr"
         assert [o.id for o in outbox_after] == [o.id for o in outbox]  # still the one receipt
         assert daemon.second_look(when_quiet=False) == 0  # nothing left
+        # the same findings as reading it all at once (intake check), once the second look is done
+        from intake.pipeline import check_message
+
+        at_once = check_message(raw, daemon.campaign, pool=pool).to_json()
+        assert sorted((f["rule"], f["severity"], f["message"]) for f in at_once["findings"]) == \
+            sorted((f["rule"], f["severity"], f["message"]) for f in msg.result["findings"])
+        assert at_once["status"] == msg.result["status"]
     finally:
         daemon.close()
 
@@ -115,7 +130,7 @@ def test_intake_check_and_reprocess_read_the_twin_at_once(cfg, drop, pool):
 def test_a_failing_second_look_keeps_the_first_result(cfg, drop, monkeypatch, caplog):
     """Our bug in the second look is logged for staff; the message keeps its first result and is not
     retried by itself (no loop of failures), and nothing goes to the sender."""
-    from intake.record.process import Processor
+    from intake.record import second_look
 
     drop("a.eml", build_message([("附件1 申报表.docx", b"x"), ("附件1 申报表（盖章）.pdf", b"%PDF-1.4 x")],
                                 message_id="<fails@x>"))
@@ -129,10 +144,10 @@ def test_a_failing_second_look_keeps_the_first_result(cfg, drop, monkeypatch, ca
             s.commit()
             before = msg.result
 
-        def broken(self, sha, raw=None, twins_later=None):  # noqa: ANN001, ANN202
+        def broken(*args):  # noqa: ANN002, ANN202
             raise RuntimeError("reader bug")
 
-        monkeypatch.setattr(Processor, "read", broken)
+        monkeypatch.setattr(second_look, "twins_read", broken)
         assert daemon.second_look(when_quiet=False) == 0
         msg, _rules, outbox, _docs, _unit = _rows(daemon)
         assert msg.state == "processed" and not msg.ocr_later and msg.result == before and len(outbox) == 1

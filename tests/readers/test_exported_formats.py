@@ -132,9 +132,10 @@ def test_one_libreoffice_run_per_target_for_a_message(pool, campaign, lo_made, m
     calls: list[tuple[str, list[str]]] = []
     real = office.convert_many
 
-    def counting(files, target, timeout=60.0, infilter=None):
+    def counting(files, target, timeout=60.0, infilter=None, warm=False):
         calls.append((target, [ext for _d, ext in files]))
-        return real(files, target, timeout, infilter)
+        assert warm  # the message's conversions go to the warm LibreOffice
+        return real(files, target, timeout, infilter, warm)
 
     monkeypatch.setattr(office, "convert_many", counting)
     files = _files(lo_made, "rtf-csv-html")
