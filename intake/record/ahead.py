@@ -50,10 +50,10 @@ class ReadAhead:
     the mailbox hears of messages in the order they came, each only after it was recorded.
     """
 
-    def __init__(self, processor: Processor, depth: int, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, processor: Processor, depth: int, max_bytes: int | None = None) -> None:
         self.processor = processor
         self.depth = max(1, depth)
-        self.max_bytes = max_bytes
+        self.max_bytes = MAX_BYTES if max_bytes is None else max_bytes
         self._hand: deque[_InHand] = deque()
         self._threads = ThreadPoolExecutor(self.depth, thread_name_prefix="read-ahead")
 
@@ -71,6 +71,13 @@ class ReadAhead:
             reading = self._threads.submit(self.processor.read, sha, raw) if sha is not None else None
             self._hand.append(_InHand(pk, reading, size, then))
         while len(self._hand) > self.depth:
+            self._settle()
+
+    def make_room(self) -> None:
+        """Before fetching another message: while what is in hand holds half the byte bound or more,
+        record the oldest first — so a 54 MB message is not joined in memory by the next one while it
+        is read (the next one's size is not known before it is fetched)."""
+        while self._hand and self._held() >= self.max_bytes // 2:
             self._settle()
 
     def finish(self) -> None:

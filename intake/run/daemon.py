@@ -93,8 +93,11 @@ class Daemon:
                         if self.stopping.is_set():
                             break
                         ahead.add(pk, lambda ok: self._count(stats, bool(ok)))
-                    for item in self.source.fetch():
-                        if self.stopping.is_set():  # stop between messages; the rest waits in the mailbox
+                    incoming = iter(self.source.fetch())
+                    while True:
+                        ahead.make_room()  # a big message in hand is recorded before the next is fetched
+                        item = next(incoming, None)
+                        if item is None or self.stopping.is_set():  # stop between messages; the rest waits
                             break
                         stats.fetched += 1
                         new_pk = self.ingest(item)

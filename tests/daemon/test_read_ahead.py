@@ -103,6 +103,38 @@ def test_large_messages_are_read_one_after_the_other(cfg, drop, monkeypatch):
     assert [r.state for r in rows] == ["processed"] * 3
 
 
+def test_a_large_message_in_hand_is_recorded_before_the_next_is_fetched(cfg, drop, monkeypatch):
+    """The daemon's pass: the next message's bytes are not fetched (held in memory) while a message of
+    half the read-ahead bound or more is still being read."""
+    from intake.record import ahead as ahead_mod
+
+    cfg.workers.processes = 2
+    _drop_three(drop)
+    events: list[str] = []
+    real_fetch, real_record = FolderSource.fetch, Processor.judge_record
+
+    def fetch(self):  # noqa: ANN001, ANN202
+        for item in real_fetch(self):
+            events.append("fetch")
+            yield item
+
+    def record(self, s, msg, read, receipt=True):  # noqa: ANN001, ANN202
+        events.append("record")
+        return real_record(self, s, msg, read, receipt)
+
+    monkeypatch.setattr(FolderSource, "fetch", fetch)
+    monkeypatch.setattr(Processor, "judge_record", record)
+    monkeypatch.setattr(ahead_mod, "MAX_BYTES", 2)  # every message is "large"
+    stats, rows = _one_pass(cfg)
+    assert events == ["fetch", "record"] * 3 and stats.processed == 3
+    monkeypatch.setattr(ahead_mod, "MAX_BYTES", 32 * 1024 * 1024)  # small ones: fetched while others are read
+    events.clear()
+    for i in range(3):
+        drop(f"1{i}.eml", build_message([], subject=f"又{i}封", message_id=f"<again{i}@x>"))
+    _one_pass(cfg)
+    assert events[:2] == ["fetch", "fetch"]
+
+
 def test_a_reading_failure_is_that_message_s_alone(cfg, drop, monkeypatch):
     cfg.workers.processes = 2
     _drop_three(drop)
