@@ -60,7 +60,7 @@ METRICS = (
     "latency_poll_p95", "idle_poll_commands_small", "idle_poll_ms_small", "idle_poll_commands_large",
     "idle_poll_ms_large", "rss_big_message", "rss_big_series", "rss_big_main", "reprocess_one_unit", "reprocess_40_units",
     "floor_seconds", "pipeline_seconds", "pipeline_floor_ratio", "cpu_core_min_busy", "cpu_core_max_busy",
-    "daemon_cpu",
+    "daemon_cpu", "second_look",
 )
 
 
