@@ -117,11 +117,18 @@ def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None, late
         if later:
             j.ocr = OcrOptions(0, base.seconds_per_page, LATER)
         elif base.twin_pages > 0:
-            j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
+            j.ocr = twin_ocr(base)
         else:
             j.ocr = OcrOptions(0, base.seconds_per_page, "not OCR'd: the 申报表's Word copy came with it "
                                "([limits] ocr_twin_pages = 0)")
     return later
+
+
+def twin_ocr(base: OcrOptions) -> OcrOptions:
+    """The OCR of a twin scan: ``base``'s limits, its first ``twin_pages`` pages only."""
+    from parsers.readers.ocr import OcrOptions
+
+    return OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
 
 
 def word_twin_scans(jobs: list[Job]) -> list[Job]:

@@ -127,12 +127,11 @@ class Processor:
         with Session(self.engine) as s:
             return s.get(MessageRow, pk) is not None
 
-    def read(self, sha256: str, raw: bytes | None = None, twins_later: bool | None = None) -> Read:
+    def read(self, sha256: str, raw: bytes | None = None) -> Read:
         """The expensive stages for the stored raw message ``sha256``: no ledger, no mailbox, so it may
         run in another thread while earlier messages are recorded; each part's bytes are stored as
         they come (content-addressed, atomic writes). ``raw``: the bytes just fetched and stored (not
-        read back from the store: one copy of a large message in memory, not two). ``twins_later``:
-        see the attribute (None: the attribute's value)."""
+        read back from the store: one copy of a large message in memory, not two)."""
         raw = raw if raw is not None else self.store.get(sha256)
         blobs: list[str | None] = []
 
@@ -141,7 +140,7 @@ class Processor:
 
         limits = self.cfg.limits
         rm = read_message(raw, self.pool, limits.to_limits(), limits.read_timeout_seconds, on_part=on_part,
-                          ocr=limits.ocr(), twins_later=self.twins_later if twins_later is None else twins_later)
+                          ocr=limits.ocr(), twins_later=self.twins_later)
         return Read(rm, blobs)
 
     def judge_record(self, s: Session, msg: MessageRow, read: Read, receipt: bool = True) -> None:

@@ -16,6 +16,7 @@ message is not tried again by itself (``intake reprocess --reparse`` reads it wh
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -32,18 +33,21 @@ if TYPE_CHECKING:  # light to import: `intake status` counts what is pending
 log = logging.getLogger(__name__)
 
 
-def pending(engine: Engine, limit: int | None = None) -> list[int]:
+def _waiting() -> tuple:
+    """The ledger's condition for a message that waits for its second look."""
+    return col(MessageRow.ocr_later).is_(True), MessageRow.state == "processed"
+
+
+def pending(engine: Engine) -> list[int]:
     """Messages waiting for their second look, oldest first."""
     with Session(engine) as s:
-        q = (select(MessageRow.id).where(col(MessageRow.ocr_later).is_(True), MessageRow.state == "processed")
-             .order_by(col(MessageRow.id)))
-        return [pk for pk in s.exec(q.limit(limit) if limit else q).all() if pk is not None]
+        q = select(MessageRow.id).where(*_waiting()).order_by(col(MessageRow.id))
+        return [pk for pk in s.exec(q).all() if pk is not None]
 
 
 def pending_count(s: Session) -> int:
     """How many messages wait for their second look (``intake status``, the staff page)."""
-    return int(s.exec(select(func.count()).select_from(MessageRow)
-                      .where(col(MessageRow.ocr_later).is_(True), MessageRow.state == "processed")).one())
+    return int(s.exec(select(func.count()).select_from(MessageRow).where(*_waiting())).one())
 
 
 def look_again(processor: Processor, pk: int, lock: threading.Lock | None = None) -> bool:
@@ -60,7 +64,7 @@ def look_again(processor: Processor, pk: int, lock: threading.Lock | None = None
         sha = msg.sha256
     try:
         read = twins_read(processor, sha, rows, stored)
-        with lock or threading.Lock(), Session(processor.engine) as s:
+        with lock or contextlib.nullcontext(), Session(processor.engine) as s:
             msg = s.get(MessageRow, pk)
             if msg is None or not msg.ocr_later or msg.state != "processed":
                 return False  # reprocessed or failed meanwhile: nothing to add
@@ -87,19 +91,17 @@ def twins_read(processor: Processor, sha256: str, rows: list[DocumentRow], store
     """The message as recorded, its twin scans now read with OCR: the other documents come from the
     ledger rows (as ``intake reprocess`` re-checks them), only the scans go to the reading workers —
     the message is unpacked again (cheap) to find them, with the same rule that left them unread."""
-    from intake.pipeline import LATER, ReadMessage, part_job, word_twin_scans
+    from intake.pipeline import LATER, ReadMessage, part_job, twin_ocr, word_twin_scans
     from intake.record.process import Read
     from intake.record.recording import documents_from_rows
     from intake.unpack import unpack_message
     from parsers import forms
-    from parsers.readers.ocr import OcrOptions
-
     limits = processor.cfg.limits
     base = limits.ocr()
     unpacked = unpack_message(processor.store.get(sha256), limits.to_limits())
     jobs = word_twin_scans([part_job(p, limits.read_timeout_seconds, base) for p in unpacked.parts])
     for j in jobs:
-        j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
+        j.ocr = twin_ocr(base)
     fresh = {j.result.sha256: docs for j, docs in zip(jobs, processor.pool.read_each(jobs), strict=True)}
     documents, blobs = [], []
     done: set[str | None] = set()
