@@ -69,6 +69,7 @@ class ImapSource:
         client = imapclient.IMAPClient(c.host, port=c.port, ssl=c.security == "ssl",
                                        ssl_context=self._ssl_context(), timeout=c.timeout)
         client.normalise_times = False  # INTERNALDATE stays aware (UTC), not naive local time
+        quiet_protocol_trace(client)
         try:
             if c.security == "starttls":
                 client.starttls(self._ssl_context())
@@ -153,11 +154,17 @@ class ImapSource:
             for batch in _batches([u for u in uids if u in sizes], sizes):
                 data = client.fetch(batch, [b"BODY.PEEK[]", b"INTERNALDATE"])
                 for uid in batch:
-                    item = data.get(uid)
+                    # taken out of the batch, so this generator keeps no reference to a message it has
+                    # handed over: a 54 MB body is not still held while the next batch is fetched
+                    item = data.pop(uid, None)
                     if item is None or b"BODY[]" not in item:  # expunged meanwhile by someone else
                         continue
-                    yield Incoming(raw=bytes(item[b"BODY[]"]), ref=f"{self.uidvalidity}:{uid}",
-                                   internal_date=_utc(item.get(b"INTERNALDATE")), uid=uid)
+                    incoming = Incoming(raw=bytes(item.pop(b"BODY[]")), ref=f"{self.uidvalidity}:{uid}",
+                                        internal_date=_utc(item.get(b"INTERNALDATE")), uid=uid)
+                    del item
+                    yield incoming
+                    del incoming
+                del data
         except (OSError, IMAPClientError):
             self.close()  # reconnect at the next poll
             raise
@@ -254,6 +261,18 @@ class ImapSource:
         if self._idle_since is not None and self.client is not None:
             self._idle_since = None
             self.client.idle_done()
+
+
+def quiet_protocol_trace(client: imapclient.IMAPClient) -> None:
+    """imaplib's protocol trace off unless its logger is asked for DEBUG.
+
+    Why: IMAPClient sets imaplib's ``debug`` to 5 and routes it to the ``imapclient.imaplib`` logger;
+    at that level imaplib formats every response it stores, literals included, with ``%r`` before
+    the logger can decline it — a 54 MB message became a ~124 MB string for nothing, on top of the
+    literal itself (and the CPU to make it). ``debug`` is an attribute of imaplib's own object, the
+    only switch there is for it."""
+    trace = logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG)
+    client._imap.debug = 5 if trace else 0  # noqa: SLF001 - see the docstring
 
 
 def _utc(dt: datetime | None) -> datetime | None:

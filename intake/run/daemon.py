@@ -29,6 +29,7 @@ from intake.record.judges import configured_register
 from intake.record.process import Processor
 from intake.record.roster import load_roster
 from intake.run.lock import DaemonLock
+from intake.run.memory import hold_mmap_threshold
 from intake.store.migrations import open_ledger
 from intake.store.objects import Store
 from intake.store.rows import MailboxStateRow, MessageRow, utcnow
@@ -250,6 +251,7 @@ def run(cfg: Config, once: bool = False, standby: bool = False) -> PassStats | N
     and migrated until the end: a second daemon refuses (:class:`LockHeld`) or, with ``standby``, waits.
     """
     setup_logging()
+    hold_mmap_threshold()
     with DaemonLock(cfg, standby=standby):
         daemon = Daemon(cfg)
         try:

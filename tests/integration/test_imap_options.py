@@ -73,3 +73,41 @@ def test_idle_loop_processes_new_mail_within_seconds_and_stops(dovecot, make_cfg
         t.join(timeout=5)
         daemon.close()
     assert not t.is_alive()
+
+
+def _fetch_peak(dovecot, make_cfg, raw: bytes) -> tuple[int, bytes]:  # noqa: ANN001
+    """Traced peak of Python memory while the IMAP source fetches the one message ``raw``, and its bytes."""
+    import tracemalloc
+
+    from intake.fetch.imap import ImapSource
+    from intake.store.migrations import open_ledger
+
+    user = dovecot.new_user()
+    dovecot.append(user, raw, msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user))
+    source = ImapSource(cfg.source.imap, open_ledger(cfg))
+    try:
+        source.connect()
+        tracemalloc.start()
+        try:
+            got = [item.raw for item in source.fetch()]
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    finally:
+        source.close()
+    assert len(got) == 1
+    return peak, got[0]
+
+
+def test_a_fetched_message_is_held_once_not_formatted_for_the_protocol_trace(dovecot, make_cfg, caplog):
+    """IMAPClient turns on imaplib's trace (debug 5), which formats every stored response with %r before
+    the logger declines it: an 8 MB message cost ~27 MB more. Off unless the imaplib logger wants DEBUG."""
+    payload = bytes(range(256)) * (8 * 4096)  # 8 MiB of bytes that repr into \\x.. escapes
+    raw = build_message([("附件3 统计表.pdf", payload)], message_id="<big-trace@x>")
+    peak, got = _fetch_peak(dovecot, make_cfg, raw)
+    assert got == raw
+    assert peak < 1.6 * len(raw)
+    caplog.set_level("DEBUG", logger="imapclient.imaplib")  # someone asked for the protocol trace: it is kept
+    peak, _ = _fetch_peak(dovecot, make_cfg, raw)
+    assert peak > 2.5 * len(raw)
