@@ -92,6 +92,10 @@ def serve(cfg: Config, daemon: Daemon) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    try:  # workers and OCR models ready before the first mail, not while its sender waits
+        daemon.pool.start(warm_ocr=True)
+    except Exception as e:  # noqa: BLE001 - they start at the first document instead
+        log.warning("reading workers not started ahead: %s: %s", type(e).__name__, e)
     log.info("intake daemon running: source %s, poll every %ss, outbox every %ss",
              daemon.source.name, cfg.schedule.poll_seconds, cfg.schedule.outbox_seconds)
     sched.start()

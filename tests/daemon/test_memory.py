@@ -54,3 +54,39 @@ def test_without_it_glibc_keeps_them() -> None:
     assert not held
     assert grown > 35
 
+
+
+TRIM_SCRIPT = """
+import sys
+from intake.run.memory import rss_bytes, settle, trim_after_growth
+settle()
+blocks, keep = [], []
+for i in range(400):
+    blocks.append(bytearray(64 << 10))  # heap blocks (under the threshold), pinned by the small ones
+    keep.append(bytearray(2000))
+del blocks
+before = rss_bytes()
+trimmed = trim_after_growth(int(sys.argv[1]) << 20)
+print(trimmed, (before - rss_bytes()) >> 20)
+"""
+
+
+def _trim(growth_mb: int) -> tuple[bool, int]:
+    out = subprocess.run([sys.executable, "-c", TRIM_SCRIPT, str(growth_mb)], capture_output=True, text=True,
+                         check=True).stdout
+    trimmed, freed = out.split()
+    return trimmed == "True", int(freed)
+
+
+def test_a_worker_gives_back_what_a_document_left_freed() -> None:
+    """After a document that grew the worker by more than the bound (an OCR'd page), the freed heap goes
+    back: here 25 MB of freed part-sized blocks."""
+    trimmed, freed = _trim(16)
+    assert trimmed
+    assert freed > 15
+
+
+def test_a_worker_that_grew_less_does_not_trim() -> None:
+    trimmed, freed = _trim(200)
+    assert not trimmed
+    assert freed < 5

@@ -237,3 +237,34 @@ def test_intake_check_kills_a_stuck_reader_and_leaves_no_process(tmp_path: Path,
     assert timed_out == {"附件1 申报表.docx", "工作总结.docx"}
 
     assert none_left(mark), "intake check left a reading process behind"
+
+
+_WARM_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from intake.workers import ReadingPool, WorkerLimits
+
+    def engine_loaded():
+        import parsers.readers.ocr as ocr
+        return ocr._engine is not None
+
+    if __name__ == "__main__":
+        pool = ReadingPool(WorkerLimits(processes=1))
+        pool.start(warm_ocr=sys.argv[1] == "warm")
+        try:
+            print(pool._started().schedule(engine_loaded).result(timeout=60))
+        finally:
+            pool.close()
+""")
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_warm_pool_has_the_ocr_models_loaded_before_its_first_scan(tmp_path, warm):
+    """The daemon starts its pool at start-up with the OCR models loaded once in the fork server, so a
+    worker's first scanned page does not wait ~1.2 s for them; ``intake check`` does not load them.
+    (A fresh interpreter: a process has one fork server, started once.)"""
+    script = tmp_path / "warm.py"
+    script.write_text(_WARM_SCRIPT, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script), "warm" if warm else "cold"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [str(warm)]
