@@ -184,17 +184,17 @@ def _soffice(files: list[tuple[str, bytes]], work: Path, profile_dir: Path) -> s
 def twin_scans(raws: list[bytes]) -> set[str]:
     """sha256 of the sealed 申报表 scans the daemon leaves for after the receipt (its second look): what a
     receipt needs of them is pdfplumber finding no text, not their OCR. Which files those are is the
-    pipeline's decision, so its own rule picks them (before the clock; none of its reading is timed)."""
-    import hashlib
-
-    from intake.pipeline import LATER, first_page_only_for_word_twins, part_job
-    from intake.unpack import unpack_message
+    pipeline's decision (by the content of the Word copies that came with them), so the pipeline reads
+    the messages once to say (before the clock; none of its reading is timed)."""
+    from intake.pipeline import LATER, read_message
+    from intake.workers import ReadingPool
 
     out: set[str] = set()
-    for raw in raws:
-        jobs = [part_job(p, 60.0) for p in unpack_message(raw).parts]
-        first_page_only_for_word_twins(jobs, None, later=True)
-        out |= {hashlib.sha256(j.data).hexdigest() for j in jobs if j.ocr is not None and j.ocr.reason == LATER}
+    with ReadingPool() as pool:
+        for raw in raws:
+            for doc in read_message(raw, pool, twins_later=True).documents:
+                if doc.sha256 and any(LATER in (p.detail or "") for p in doc.problems):
+                    out.add(doc.sha256)
     return out
 
 

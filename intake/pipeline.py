@@ -10,6 +10,7 @@ fields without re-reading any file.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,15 +77,25 @@ def read_message(
     store keeps its bytes once). ``ocr``: the OCR limits for scans and images (``[limits]`` ocr_*; None:
     the defaults). ``twins_later``: the sealed scans of 申报表 beside their Word copies are not OCR'd now
     (the daemon's receipt does not wait for them; :mod:`intake.record.second_look` reads them after).
-    Keeps no state of its own: several threads may read messages at once."""
+
+    Two batches when the message has PDF/image files named as 申报表: the other files first, then those,
+    once the first batch has said (by content, whatever their names) how many Word copies of 申报表
+    came (:func:`ocr_word_twins`). Keeps no state of its own: several threads may read messages at once."""
     unpacked = unpack_message(raw, limits)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
-    later = first_page_only_for_word_twins(jobs, ocr, twins_later)
+    scans = application_scans(jobs)
+    first = [j for j in jobs if all(j is not s for s in scans)]
     convert_legacy(jobs, read_timeout)
+    started = time.monotonic()
+    read = dict(zip(map(id, first), pool.read_each(first), strict=True))
+    later = False
+    if scans:
+        later = ocr_word_twins(scans, [d for docs in read.values() for d in docs], ocr, twins_later)
+        read.update(zip(map(id, scans), pool.read_each(scans, spent=time.monotonic() - started), strict=True))
     documents: list[DocumentResult] = []
     parts: list[Part] = []
-    for part, docs in zip(unpacked.parts, pool.read_each(jobs), strict=True):
-        for doc in docs:
+    for part, job in zip(unpacked.parts, jobs, strict=True):
+        for doc in read[id(job)]:
             if on_part is not None:
                 on_part(part)
             documents.append(doc)
@@ -97,19 +108,21 @@ def read_message(
 LATER = "OCR'd after the receipt (the 申报表's Word copy came with it; names compared by the second look)"
 
 
-def first_page_only_for_word_twins(jobs: list[Job], ocr: OcrOptions | None, later: bool = False) -> bool:
-    """The sealed PDF copies of 申报表 whose Word copies came too are OCR'd on their first page only: the
-    notice's normal pair, whose fields are read from the Word copy (the field rules check that copy),
-    so OCR of every page would cost seconds a page for little; but certificates are printed from
-    企业名称/小组名称/课题名称, so those (on the first page) are read from the scan too and compared with the
-    Word copy (``cross.application.copies_mismatch``; a difference found only through OCR is a warning).
-    Only when the names say so (both named as 申报表) and there are no more such scans than Word copies.
-    ``later``: such scans are not OCR'd at all now (True is returned when there were any): the daemon
-    reads them after the receipt has gone, in its second look."""
+def ocr_word_twins(scans: list[Job], read: list[DocumentResult], ocr: OcrOptions | None,
+                   later: bool = False) -> bool:
+    """The sealed PDF copies of 申报表 (``scans``: :func:`application_scans`) whose Word copies came too
+    (among ``read``, classified by their content) are OCR'd on their first page only: the notice's
+    normal pair, whose fields are read from the Word copy (the field rules check that copy), so OCR of
+    every page would cost seconds a page for little; but certificates are printed from
+    企业名称/小组名称/课题名称, so those (on the first page) are read from the scan too and compared with
+    the Word copy (``cross.application.copies_mismatch``; a difference found only through OCR is a
+    warning). Only when there are no more such scans than Word copies; otherwise every scan is read
+    whole (one of them is a 申报表's only copy). ``later``: such scans are not OCR'd at all now (True is
+    returned when there were any): the daemon reads them after the receipt has gone, in its second look."""
     from parsers.readers.ocr import OcrOptions
 
-    scans = word_twin_scans(jobs)
-    if not scans:
+    words = sum(1 for d in read if d.format in WORD_FORMATS and d.form == "application")
+    if not scans or len(scans) > words:
         return False
     base = ocr or OcrOptions()
     later = later and base.twin_pages > 0 and base.max_pages > 0
@@ -131,18 +144,16 @@ def twin_ocr(base: OcrOptions) -> OcrOptions:
     return OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
 
 
-def word_twin_scans(jobs: list[Job]) -> list[Job]:
-    """The PDF/image copies of 申报表 that came beside Word copies (both named as 申报表), when there are
-    no more of them than Word copies (see :func:`first_page_only_for_word_twins`)."""
+def application_scans(jobs: list[Job]) -> list[Job]:
+    """The PDF/image files named as 申报表 (a sealed copy, or the only one): read after the others, when
+    it is known whether their Word copies came (:func:`ocr_word_twins`)."""
     from parsers.forms.classify import name_scores
 
     def by_name(job: Job) -> str | None:
         scores = name_scores(job.result.filename) if job.named else {}
         return max(scores, key=lambda f: scores[f]) if scores else None
 
-    words = [j for j in jobs if j.result.format in WORD_FORMATS and by_name(j) == "application"]
-    scans = [j for j in jobs if j.result.format in ("pdf", "image") and by_name(j) == "application"]
-    return scans if len(scans) <= len(words) else []
+    return [j for j in jobs if j.read and j.result.format in ("pdf", "image") and by_name(j) == "application"]
 
 
 def convert_legacy(jobs: list[Job], timeout: float) -> None:

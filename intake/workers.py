@@ -152,12 +152,13 @@ class ReadingPool:
         """Every form of every job (see :meth:`read_each`), in the jobs' order, one list."""
         return [doc for docs in self.read_each(jobs) for doc in docs]
 
-    def read_each(self, jobs: Sequence[Job]) -> list[list[DocumentResult]]:
+    def read_each(self, jobs: Sequence[Job], spent: float = 0.0) -> list[list[DocumentResult]]:
         """Read every job in parallel, in its own killable worker; for each job (in the jobs' order)
         a result per form its file holds — nearly always one; a workbook of three forms gives three.
 
         Never raises for a document: a worker that passes its limit, dies or runs out of the
         message's budget gives the document a Problem instead (one result: the file as it came).
+        ``spent``: seconds of the message's budget an earlier batch of the same message used.
         """
         if not jobs:
             return []
@@ -169,17 +170,17 @@ class ReadingPool:
                                                       job.read_as, job.ocr),
                                      timeout=job.timeout + GRACE_SECONDS if job.timeout > 0 else None)
             pending.append(p)
-        deadline = self._deadline(pending)
+        deadline = self._deadline(pending, spent)
         return [self._collect(p, deadline) for p in pending]
 
-    def _deadline(self, pending: Sequence[_Pending]) -> float:
+    def _deadline(self, pending: Sequence[_Pending], spent: float = 0.0) -> float:
         """When the message's budget ends: counted from when its first document starts being read, not
         from when it was queued — while a backlog is read ahead, a message's documents may wait
         behind another message's, and that wait is not the message's own reading time. The wait
         itself is bounded (by the budget again), so a pool that never starts anything cannot stall."""
-        budget = self.limits.message_budget
-        if budget <= 0:
+        if self.limits.message_budget <= 0:
             return math.inf
+        budget = max(0.0, self.limits.message_budget - spent)
         queued = time.monotonic()
         while not any(p.future.running() or p.future.done() for p in pending):
             if time.monotonic() - queued > budget:

@@ -90,8 +90,8 @@ def look_again(processor: Processor, pk: int, lock: threading.Lock | None = None
 def twins_read(processor: Processor, sha256: str, rows: list[DocumentRow], stored: list[dict]) -> Read:
     """The message as recorded, its twin scans now read with OCR: the other documents come from the
     ledger rows (as ``intake reprocess`` re-checks them), only the scans go to the reading workers —
-    the message is unpacked again (cheap) to find them, with the same rule that left them unread."""
-    from intake.pipeline import LATER, ReadMessage, part_job, twin_ocr, word_twin_scans
+    the message is unpacked again (cheap) to find them: the parts of the documents left unread."""
+    from intake.pipeline import LATER, ReadMessage, part_job, twin_ocr
     from intake.record.process import Read
     from intake.record.recording import documents_from_rows
     from intake.unpack import unpack_message
@@ -99,14 +99,15 @@ def twins_read(processor: Processor, sha256: str, rows: list[DocumentRow], store
     limits = processor.cfg.limits
     base = limits.ocr()
     unpacked = unpack_message(processor.store.get(sha256), limits.to_limits())
-    jobs = word_twin_scans([part_job(p, limits.read_timeout_seconds, base) for p in unpacked.parts])
-    for j in jobs:
-        j.ocr = twin_ocr(base)
+    recorded = documents_from_rows(rows, stored)
+    unread = {d.sha256 for d in recorded if any(LATER in (p.detail or "") for p in d.problems)}
+    jobs = [part_job(p, limits.read_timeout_seconds, twin_ocr(base)) for p in unpacked.parts]
+    jobs = list({j.result.sha256: j for j in jobs if j.result.sha256 in unread}.values())
     fresh = {j.result.sha256: docs for j, docs in zip(jobs, processor.pool.read_each(jobs), strict=True)}
     documents, blobs = [], []
     done: set[str | None] = set()
-    for doc, row in zip(documents_from_rows(rows, stored), rows, strict=True):
-        if doc.sha256 in fresh and any(LATER in (p.detail or "") for p in doc.problems):
+    for doc, row in zip(recorded, rows, strict=True):
+        if doc.sha256 in fresh:
             if doc.sha256 in done:
                 continue  # a scan that was several documents: its new reading replaces them all at once
             done.add(doc.sha256)

@@ -402,24 +402,37 @@ def test_cross_checks_only_ocr_saw_are_warnings_and_real_gaps_stay_errors():
 
 def test_a_sealed_copy_beside_its_word_copy_is_ocrd_on_its_first_page_only():
     """The notice's pair (申报表 Word + sealed scan): the Word copy is read for the fields, the scan's first
-    page for the names to compare; a scan without its Word copy, or another form's scan, is read whole."""
-    from intake.pipeline import first_page_only_for_word_twins
+    page for the names to compare; a scan without its Word copy, or another form's scan, is read whole.
+    Which Word files are 申报表 is what reading them said (their names may say nothing)."""
+    from intake.pipeline import application_scans, ocr_word_twins
     from intake.workers import Job
 
     def job(name: str, fmt: str) -> Job:
         return Job(b"", DocumentResult(name, None, fmt))
 
-    jobs = [job("附件1 申报表-攀登.docx", "docx"), job("附件1 申报表-攀登（盖章）.pdf", "pdf"),
-            job("附件4 推荐表.pdf", "pdf")]
-    first_page_only_for_word_twins(jobs, OcrOptions(max_pages=5))
-    assert jobs[1].ocr is not None and jobs[1].ocr.first_pages == 1 and jobs[1].ocr.max_pages == 5
-    assert jobs[2].ocr is None  # a scanned 推荐表 is OCR'd whole
+    def word(name: str, form: str | None = "application") -> DocumentResult:
+        return DocumentResult(name, None, "docx", form=form)
+
+    jobs = [job("附件1 申报表-攀登（盖章）.pdf", "pdf"), job("附件4 推荐表.pdf", "pdf"), job("扫描件001.pdf", "pdf")]
+    scans = application_scans(jobs)
+    assert scans == [jobs[0]]  # a scanned 推荐表 or a scan named without a clue is read whole, first
+    assert ocr_word_twins(scans, [word("攀登QC小组.docx")], OcrOptions(max_pages=5)) is False
+    assert jobs[0].ocr is not None and jobs[0].ocr.first_pages == 1 and jobs[0].ocr.max_pages == 5
+    assert jobs[1].ocr is None and jobs[2].ocr is None
+
     alone = [job("申报表盖章.pdf", "pdf")]
-    first_page_only_for_word_twins(alone, None)
+    ocr_word_twins(application_scans(alone), [word("成果报告.docx", "report")], None)
     assert alone[0].ocr is None  # no Word copy: the scan is the only source
-    rush = [job("附件1 申报表-攀登.docx", "docx"), job("附件1 申报表-攀登（盖章）.pdf", "pdf")]
-    first_page_only_for_word_twins(rush, OcrOptions(max_pages=5, twin_pages=0))  # [limits] ocr_twin_pages = 0
-    assert rush[1].ocr is not None and rush[1].ocr.max_pages == 0 and "ocr_twin_pages" in rush[1].ocr.reason
+    two = [job("1-申报表(盖章扫描件).pdf", "pdf"), job("2-申报表(盖章扫描件).pdf", "pdf")]
+    ocr_word_twins(application_scans(two), [word("1-申报表.docx")], None)
+    assert [j.ocr for j in two] == [None, None]  # more scans than Word copies: one of them is the only copy
+
+    rush = [job("附件1 申报表-攀登（盖章）.pdf", "pdf")]
+    ocr_word_twins(rush, [word("攀登.docx")], OcrOptions(max_pages=5, twin_pages=0))  # [limits] ocr_twin_pages = 0
+    assert rush[0].ocr is not None and rush[0].ocr.max_pages == 0 and "ocr_twin_pages" in rush[0].ocr.reason
+    later = [job("附件1 申报表-攀登（盖章）.pdf", "pdf")]
+    assert ocr_word_twins(later, [word("攀登.docx")], None, later=True) is True  # the daemon: after the receipt
+    assert later[0].ocr is not None and later[0].ocr.max_pages == 0
 
 
 def test_a_sealed_scan_whose_topic_differs_from_its_word_copy_is_reported():
