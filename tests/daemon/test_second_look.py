@@ -20,7 +20,7 @@ pytest.importorskip("rapidocr")
 MISMATCH = "cross.application.copies_mismatch"
 
 
-def _submission(topic_differs: bool) -> bytes:
+def _submission(topic_differs: bool, word_name: str = "附件1 申报表.docx") -> bytes:
     """A 申报表 as Word and as a sealed scan (200 dpi); the scan's 课题名称 differs when asked."""
     from tests.fixtures.data import make_unit
     from tests.fixtures.form_backends import scanned_pdf
@@ -33,7 +33,7 @@ def _submission(topic_differs: bool) -> bytes:
         scanned.topic = "降低某型号产品装配不良率"
     word = render("application", unit, "docx", 0, group)
     scan = scanned_pdf(render("application", unit, "pdf", 0, scanned), dpi=200, seal_text=group.company[:8])
-    return build_message([("附件1 申报表.docx", word), ("附件1 申报表（盖章）.pdf", scan)],
+    return build_message([(word_name, word), ("附件1 申报表（盖章）.pdf", scan)],
                          message_id="<second-look@example-zhixie.cn>")
 
 
@@ -167,3 +167,19 @@ def test_intake_run_once_ends_with_the_second_look(cfg, drop, monkeypatch):
     finally:
         daemon.close()
     assert calls == ["send", "look False"] and stats.second_looks == 2
+
+
+def test_a_word_copy_named_without_a_clue_is_known_by_its_content(cfg, drop, pool):
+    """Senders name the Word copy after the group (``攀登QC小组.docx``): reading it says it is the 申报表, so
+    the sealed scan still waits for the second look — and ``intake check`` reads its first page only."""
+    from intake.pipeline import check_message, read_message
+    from rules import load_campaign
+
+    raw = _submission(topic_differs=False, word_name="攀登QC小组.docx")
+    later = read_message(raw, pool, twins_later=True)
+    assert later.ocr_later
+    [scan] = [d for d in later.documents if d.format == "pdf"]
+    assert scan.form == "application" and scan.read_by != "ocr"
+    checked = check_message(raw, load_campaign(), pool=pool)
+    [scan] = [d for d in checked.documents if d.format == "pdf"]
+    assert scan.read_by == "ocr" and scan.fields.get("company")
