@@ -84,14 +84,22 @@ def read_message(
     unpacked = unpack_message(raw, limits)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
     scans = application_scans(jobs)
-    first = [j for j in jobs if all(j is not s for s in scans)]
+    has_words = any(j.result.format in WORD_FORMATS for j in jobs)
+    clueless = unnamed_pdfs(jobs) if twins_later and has_words else []
+    second = scans + clueless
+    first = [j for j in jobs if all(j is not s for s in second)]
     convert_legacy(jobs, read_timeout)
     started = time.monotonic()
     read = dict(zip(map(id, first), pool.read_each(first), strict=True))
     later = False
-    if scans:
-        later = ocr_word_twins(scans, [d for docs in read.values() for d in docs], ocr, twins_later)
-        read.update(zip(map(id, scans), pool.read_each(scans, spent=time.monotonic() - started), strict=True))
+    if second:
+        words = word_copies([d for docs in read.values() for d in docs])
+        ocr_word_twins(scans, words, ocr)
+        if twins_later:
+            later = defer_twins(scans, clueless, words, ocr)
+        read.update(zip(map(id, second), pool.read_each(second, spent=time.monotonic() - started), strict=True))
+        if clueless:
+            later = _reread_excess_probes(pool, clueless, read, words - len(scans), ocr, started) or later
     documents: list[DocumentResult] = []
     parts: list[Part] = []
     for part, job in zip(unpacked.parts, jobs, strict=True):
@@ -108,33 +116,76 @@ def read_message(
 LATER = "OCR'd after the receipt (the 申报表's Word copy came with it; names compared by the second look)"
 
 
-def ocr_word_twins(scans: list[Job], read: list[DocumentResult], ocr: OcrOptions | None,
-                   later: bool = False) -> bool:
+def word_copies(read: list[DocumentResult]) -> int:
+    """How many Word copies of 申报表 came (classified by their content, whatever their names)."""
+    return sum(1 for d in read if d.format in WORD_FORMATS and d.form == "application")
+
+
+def ocr_word_twins(scans: list[Job], words: int, ocr: OcrOptions | None) -> bool:
     """The sealed PDF copies of 申报表 (``scans``: :func:`application_scans`) whose Word copies came too
-    (among ``read``, classified by their content) are OCR'd on their first page only: the notice's
-    normal pair, whose fields are read from the Word copy (the field rules check that copy), so OCR of
-    every page would cost seconds a page for little; but certificates are printed from
-    企业名称/小组名称/课题名称, so those (on the first page) are read from the scan too and compared with
-    the Word copy (``cross.application.copies_mismatch``; a difference found only through OCR is a
-    warning). Only when there are no more such scans than Word copies; otherwise every scan is read
-    whole (one of them is a 申报表's only copy). ``later``: such scans are not OCR'd at all now (True is
-    returned when there were any): the daemon reads them after the receipt has gone, in its second look."""
+    (``words`` of them, :func:`word_copies`) are OCR'd on their first page only: the notice's normal
+    pair, whose fields are read from the Word copy (the field rules check that copy), so OCR of every
+    page would cost seconds a page for little; but certificates are printed from 企业名称/小组名称/课题名称,
+    so those (on the first page) are read from the scan too and compared with the Word copy
+    (``cross.application.copies_mismatch``; a difference found only through OCR is a warning). Only
+    when there are no more such scans than Word copies; otherwise every scan is read whole (one of them
+    is a 申报表's only copy). True when some were set so."""
     from parsers.readers.ocr import OcrOptions
 
-    words = sum(1 for d in read if d.format in WORD_FORMATS and d.form == "application")
     if not scans or len(scans) > words:
         return False
     base = ocr or OcrOptions()
-    later = later and base.twin_pages > 0 and base.max_pages > 0
     for j in scans:
-        if later:
-            j.ocr = OcrOptions(0, base.seconds_per_page, LATER)
-        elif base.twin_pages > 0:
+        if base.twin_pages > 0:
             j.ocr = twin_ocr(base)
         else:
             j.ocr = OcrOptions(0, base.seconds_per_page, "not OCR'd: the 申报表's Word copy came with it "
                                "([limits] ocr_twin_pages = 0)")
-    return later
+    return True
+
+
+def defer_twins(scans: list[Job], clueless: list[Job], words: int, ocr: OcrOptions | None) -> bool:
+    """The daemon's receipt does not wait for the OCR of twin scans (:func:`ocr_word_twins`): they are read
+    after it, in the second look (:mod:`intake.record.second_look`). Scanned PDFs named without a clue
+    (``扫描件002.pdf``), while Word copies are left over, get a title probe: the top of their first
+    page is OCR'd (~0.3 s) and, when it says 申报表, the rest waits for the second look too; any other
+    title, or none read, and the scan is OCR'd whole now, as before. True when something was deferred."""
+    from parsers.forms.classify import title_words
+    from parsers.readers.ocr import OcrOptions
+
+    base = ocr or OcrOptions()
+    if base.twin_pages <= 0 or base.max_pages <= 0:
+        return False
+    deferred = bool(scans) and len(scans) <= words
+    for j in scans if deferred else []:
+        j.ocr = OcrOptions(0, base.seconds_per_page, LATER)
+    spare = words - (len(scans) if deferred else 0)
+    for j in clueless if spare > 0 and (deferred or not scans) else []:
+        j.ocr = OcrOptions(base.max_pages, base.seconds_per_page, LATER, title_probe=title_words("application"),
+                           probe_form="application")
+    return deferred
+
+
+def _reread_excess_probes(pool: ReadingPool, clueless: list[Job], read: dict[int, list[DocumentResult]],
+                          spare: int, ocr: OcrOptions | None, started: float) -> bool:
+    """More scans said 申报表 by their titles than Word copies were left over: one of them is a 申报表's only
+    copy, so they are all OCR'd whole now (rare: a unit sending a sealed copy twice). True when the
+    probed ones that stay deferred are some."""
+    probed = [j for j in clueless if any(_left_for_later(d) for d in read[id(j)])]
+    if not probed:
+        return False
+    if len(probed) <= spare:
+        return True
+    from parsers.readers.ocr import OcrOptions
+
+    for j in probed:
+        j.ocr = ocr or OcrOptions()
+    read.update(zip(map(id, probed), pool.read_each(probed, spent=time.monotonic() - started), strict=True))
+    return False
+
+
+def _left_for_later(doc: DocumentResult) -> bool:
+    return any(LATER in (p.detail or "") for p in doc.problems)
 
 
 def twin_ocr(base: OcrOptions) -> OcrOptions:
@@ -154,6 +205,14 @@ def application_scans(jobs: list[Job]) -> list[Job]:
         return max(scores, key=lambda f: scores[f]) if scores else None
 
     return [j for j in jobs if j.read and j.result.format in ("pdf", "image") and by_name(j) == "application"]
+
+
+def unnamed_pdfs(jobs: list[Job]) -> list[Job]:
+    """The PDF files whose names say no form (``扫描件002.pdf``, a scanner's ``DOC0001.pdf``): if they are
+    scans, only their content says what they are (:func:`defer_twins` gives them a title probe)."""
+    from parsers.forms.classify import name_scores
+
+    return [j for j in jobs if j.read and j.result.format == "pdf" and not (j.named and name_scores(j.result.filename))]
 
 
 def convert_legacy(jobs: list[Job], timeout: float) -> None:

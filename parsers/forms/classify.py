@@ -108,9 +108,16 @@ def readable(doc: Document | None, fmt: str) -> bool:
     return len(squash(doc.text())) >= 4
 
 
+def title_words(form: str) -> tuple[str, ...]:
+    """``form``'s title words (what its first lines say), longest first."""
+    return tuple(sorted((w for w, _p in CONTENT.get(form, ()) if w in TITLE_WORDS), key=len, reverse=True))
+
+
 def classify(doc: Document | None, filename: str, fmt: str) -> str:
     names = name_scores(filename)
     if not readable(doc, fmt):
+        if doc is not None and doc.meta.get("title_form"):  # only its title was OCR'd (a title probe)
+            return str(doc.meta["title_form"])
         return max(names, key=lambda f: names[f]) if names else UNKNOWN
     assert doc is not None
     content = _content_scores(doc)

@@ -73,7 +73,8 @@ class OcrOptions:
 
     max_pages: int = 10
     seconds_per_page: float = 20.0
-    #: why OCR is off (max_pages = 0) for this document, for the problem's detail
+    #: why OCR is off (max_pages = 0) for this document, for the problem's detail — or, with
+    #: ``title_probe``, why the rest was not read once the probe found the title
     reason: str = "OCR switched off"
     #: OCR only the first this many pages of a PDF (0: all): the sealed scan of a 申报表 that came with
     #: its Word copy is read only for the names on its first page, to compare them with the Word copy
@@ -81,6 +82,11 @@ class OcrOptions:
     #: ``first_pages`` for such a twin (``[limits] ocr_twin_pages``; 0: the twin is not OCR'd at all —
     #: about 2 s of a core a page, the price of the comparison in a deadline rush)
     twin_pages: int = 1
+    #: a scanned PDF whose name says nothing: OCR the top of its first page first, and when one of these
+    #: title words is there, read no more (the document is marked ``probe_form``; ``reason`` says why
+    #: the rest waits); otherwise OCR it whole as usual. A strip costs a fraction of a page.
+    title_probe: tuple[str, ...] = ()
+    probe_form: str = ""
 
 
 class OcrStopped(Exception):

@@ -105,6 +105,15 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
         return unread(options.reason)
     if wanted > options.max_pages:
         return unread(f"OCR not tried: {pages} pages, over the limit of {options.max_pages}")
+    if options.title_probe:
+        try:
+            head = _title_strip_text(data, deadline)
+        except OcrStopped as e:
+            return unread(f"OCR stopped: {e}")
+        if any(w in head for w in options.title_probe):
+            doc.meta["title_form"] = options.probe_form
+            doc.meta["title_text"] = head[:80]
+            return unread(options.reason)
     try:
         with contextlib.closing(_page_images(data)) as images:
             result = ocr.read_images(itertools.islice(images, wanted), options, deadline)
@@ -115,6 +124,20 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
     blocks, divisions = _joined(_without_furniture([p.blocks for p in result.pages]))
     meta = {k: v for k, v in doc.meta.items() if k != "ocr"}
     return Document(blocks=blocks, meta={**meta, **result.meta()}, divisions=divisions)
+
+
+TITLE_STRIP = 0.22  # the top of a form's first page: its title (and 附件N) — ~0.3 s of OCR, not ~2 s
+
+
+def _title_strip_text(data: bytes, deadline: float) -> str:
+    """The OCR'd text (no spaces) of the top :data:`TITLE_STRIP` of the first page: where a form's title is."""
+    with contextlib.closing(_page_images(data)) as images:
+        page = next(images, None)
+    if page is None:
+        return ""
+    strip = page.crop((0, 0, page.width, max(1, int(page.height * TITLE_STRIP))))
+    read = ocr.read_page(strip, deadline)
+    return "".join("".join((b if isinstance(b, str) else b.text()).split()) for b in read.blocks)
 
 
 def _page_images(data: bytes) -> Generator[Image.Image, None, None]:

@@ -183,3 +183,46 @@ def test_a_word_copy_named_without_a_clue_is_known_by_its_content(cfg, drop, poo
     checked = check_message(raw, load_campaign(), pool=pool)
     [scan] = [d for d in checked.documents if d.format == "pdf"]
     assert scan.read_by == "ocr" and scan.fields.get("company")
+
+
+def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, drop, pool):
+    """``扫描件001.pdf`` beside a Word 申报表: only the top of its first page is OCR'd before the receipt (its
+    title says 申报表), the rest in the second look, whose findings then equal ``intake check``'s. A scanned
+    推荐表 named the same way is another form: it is OCR'd whole at once, as before."""
+    from intake.pipeline import check_message, read_message
+    from rules import load_campaign
+    from tests.fixtures.data import make_unit
+    from tests.fixtures.form_backends import scanned_pdf
+    from tests.fixtures.forms import render
+
+    unit = make_unit(43, n_groups=1)
+    group = unit.groups[0]
+    word = render("application", unit, "docx", 0, group)
+    scan = scanned_pdf(render("application", unit, "pdf", 0, group), dpi=200, seal_text=group.company[:8])
+    other = scanned_pdf(render("recommendation", unit, "pdf", 0), dpi=200, seal_text=unit.recommender[:8])
+    raw = build_message([("附件1 申报表.docx", word), ("扫描件001.pdf", scan), ("扫描件002.pdf", other)],
+                        message_id="<probe@example-zhixie.cn>")
+
+    first = read_message(raw, pool, twins_later=True)
+    by_name = {d.filename: d for d in first.documents}
+    assert first.ocr_later
+    assert by_name["扫描件001.pdf"].form == "application" and by_name["扫描件001.pdf"].read_by != "ocr"
+    assert by_name["扫描件002.pdf"].form == "recommendation" and by_name["扫描件002.pdf"].read_by == "ocr"
+
+    drop("a.eml", raw)
+    cfg.schedule.quiet_seconds = 0.0
+    daemon = Daemon(cfg, pool=pool)
+    try:
+        assert daemon.poll().processed == 1
+        assert _pending(daemon) == 1
+        scheduler._second_look(daemon)
+        assert _pending(daemon) == 0
+        with Session(daemon.engine) as s:
+            [msg] = s.exec(select(MessageRow)).all()
+            looked = msg.result
+        at_once = check_message(raw, load_campaign(), pool=pool).to_json()
+        assert sorted((f["rule"], f["severity"], f.get("document")) for f in looked["findings"]) == \
+            sorted((f["rule"], f["severity"], f.get("document")) for f in at_once["findings"])
+        assert [d["form"] for d in looked["documents"]] == [d["form"] for d in at_once["documents"]]
+    finally:
+        daemon.close()

@@ -404,35 +404,41 @@ def test_a_sealed_copy_beside_its_word_copy_is_ocrd_on_its_first_page_only():
     """The notice's pair (申报表 Word + sealed scan): the Word copy is read for the fields, the scan's first
     page for the names to compare; a scan without its Word copy, or another form's scan, is read whole.
     Which Word files are 申报表 is what reading them said (their names may say nothing)."""
-    from intake.pipeline import application_scans, ocr_word_twins
+    from intake.pipeline import application_scans, defer_twins, ocr_word_twins, word_copies
     from intake.workers import Job
 
     def job(name: str, fmt: str) -> Job:
         return Job(b"", DocumentResult(name, None, fmt))
 
-    def word(name: str, form: str | None = "application") -> DocumentResult:
-        return DocumentResult(name, None, "docx", form=form)
+    def word(name: str, form: str = "application") -> int:
+        return word_copies([DocumentResult(name, None, "docx", form=form)])
 
     jobs = [job("附件1 申报表-攀登（盖章）.pdf", "pdf"), job("附件4 推荐表.pdf", "pdf"), job("扫描件001.pdf", "pdf")]
     scans = application_scans(jobs)
     assert scans == [jobs[0]]  # a scanned 推荐表 or a scan named without a clue is read whole, first
-    assert ocr_word_twins(scans, [word("攀登QC小组.docx")], OcrOptions(max_pages=5)) is False
+    assert ocr_word_twins(scans, word("攀登QC小组.docx"), OcrOptions(max_pages=5)) is True
     assert jobs[0].ocr is not None and jobs[0].ocr.first_pages == 1 and jobs[0].ocr.max_pages == 5
     assert jobs[1].ocr is None and jobs[2].ocr is None
 
     alone = [job("申报表盖章.pdf", "pdf")]
-    ocr_word_twins(application_scans(alone), [word("成果报告.docx", "report")], None)
+    ocr_word_twins(application_scans(alone), word("成果报告.docx", "report"), None)
     assert alone[0].ocr is None  # no Word copy: the scan is the only source
     two = [job("1-申报表(盖章扫描件).pdf", "pdf"), job("2-申报表(盖章扫描件).pdf", "pdf")]
-    ocr_word_twins(application_scans(two), [word("1-申报表.docx")], None)
+    ocr_word_twins(application_scans(two), word("1-申报表.docx"), None)
     assert [j.ocr for j in two] == [None, None]  # more scans than Word copies: one of them is the only copy
 
     rush = [job("附件1 申报表-攀登（盖章）.pdf", "pdf")]
-    ocr_word_twins(rush, [word("攀登.docx")], OcrOptions(max_pages=5, twin_pages=0))  # [limits] ocr_twin_pages = 0
+    ocr_word_twins(rush, word("攀登.docx"), OcrOptions(max_pages=5, twin_pages=0))  # [limits] ocr_twin_pages = 0
     assert rush[0].ocr is not None and rush[0].ocr.max_pages == 0 and "ocr_twin_pages" in rush[0].ocr.reason
     later = [job("附件1 申报表-攀登（盖章）.pdf", "pdf")]
-    assert ocr_word_twins(later, [word("攀登.docx")], None, later=True) is True  # the daemon: after the receipt
+    clueless = [job("扫描件001.pdf", "pdf")]
+    assert defer_twins(later, clueless, 2, None) is True  # the daemon: after the receipt
     assert later[0].ocr is not None and later[0].ocr.max_pages == 0
+    # a Word copy is left over: the scan named without a clue has its title looked at first
+    assert clueless[0].ocr is not None and "申报表" in clueless[0].ocr.title_probe
+    none_spare = [job("扫描件001.pdf", "pdf")]
+    defer_twins([job("附件1 申报表（盖章）.pdf", "pdf")], none_spare, 1, None)
+    assert none_spare[0].ocr is None  # every Word copy has its scan: this one is read whole
 
 
 def test_a_sealed_scan_whose_topic_differs_from_its_word_copy_is_reported():
