@@ -78,9 +78,10 @@ def read_message(
     the defaults). ``twins_later``: the sealed scans of 申报表 beside their Word copies are not OCR'd now
     (the daemon's receipt does not wait for them; :mod:`intake.record.second_look` reads them after).
 
-    Two batches when the message has PDF/image files named as 申报表: the other files first, then those,
-    once the first batch has said (by content, whatever their names) how many Word copies of 申报表
-    came (:func:`ocr_word_twins`). Keeps no state of its own: several threads may read messages at once."""
+    Two batches when the message has PDF/image files named as 申报表 (and, with ``twins_later``, PDFs named
+    without a clue beside Word files): the other files first, then those, once the first batch has said
+    (by content, whatever their names) how many Word copies of 申报表 came (:func:`ocr_word_twins`,
+    :func:`defer_twins`). Keeps no state of its own: several threads may read messages at once."""
     unpacked = unpack_message(raw, limits)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
     scans = application_scans(jobs)
