@@ -126,8 +126,13 @@ class Page:
     seconds: float = 0.0
 
     @property
+    def text(self) -> str:
+        """What was read, without spaces (blocks in order)."""
+        return "".join("".join(_texts(b).split()) for b in self.blocks)
+
+    @property
     def chars(self) -> int:
-        return sum(len("".join(_texts(b).split())) for b in self.blocks)
+        return len(self.text)
 
 
 @dataclass

@@ -136,8 +136,7 @@ def _title_strip_text(data: bytes, deadline: float) -> str:
     if page is None:
         return ""
     strip = page.crop((0, 0, page.width, max(1, int(page.height * TITLE_STRIP))))
-    read = ocr.read_page(strip, deadline)
-    return "".join("".join((b if isinstance(b, str) else b.text()).split()) for b in read.blocks)
+    return ocr.read_page(strip, deadline).text
 
 
 def _page_images(data: bytes) -> Generator[Image.Image, None, None]:
