@@ -78,15 +78,15 @@ def read_message(
     the defaults). ``twins_later``: the sealed scans of 申报表 beside their Word copies are not OCR'd now
     (the daemon's receipt does not wait for them; :mod:`intake.record.second_look` reads them after).
 
-    Two batches when the message has PDF/image files named as 申报表 (and, with ``twins_later``, PDFs named
-    without a clue beside Word files): the other files first, then those, once the first batch has said
+    Two batches when the message has PDF/image files named as 申报表 (and, with ``twins_later``, PDFs and images
+    named without a clue beside Word files): the other files first, then those, once the first batch has said
     (by content, whatever their names) how many Word copies of 申报表 came (:func:`ocr_word_twins`,
     :func:`defer_twins`). Keeps no state of its own: several threads may read messages at once."""
     unpacked = unpack_message(raw, limits)
     jobs = [part_job(part, read_timeout, ocr) for part in unpacked.parts]
     scans = application_scans(jobs)
     has_words = any(j.result.format in WORD_FORMATS for j in jobs)
-    clueless = unnamed_pdfs(jobs) if twins_later and has_words else []
+    clueless = unnamed_scans(jobs) if twins_later and has_words else []
     second = scans + clueless
     first = [j for j in jobs if all(j is not s for s in second)]
     convert_legacy(jobs, read_timeout)
@@ -147,10 +147,11 @@ def ocr_word_twins(scans: list[Job], words: int, ocr: OcrOptions | None) -> bool
 
 def defer_twins(scans: list[Job], clueless: list[Job], words: int, ocr: OcrOptions | None) -> bool:
     """The daemon's receipt does not wait for the OCR of twin scans (:func:`ocr_word_twins`): they are read
-    after it, in the second look (:mod:`intake.record.second_look`). Scanned PDFs named without a clue
-    (``扫描件002.pdf``), while Word copies are left over, get a title probe: the top of their first
-    page is OCR'd (~0.3 s) and, when it says 申报表, the rest waits for the second look too; any other
-    title, or none read, and the scan is OCR'd whole now, as before. True when something was deferred."""
+    after it, in the second look (:mod:`intake.record.second_look`). Scans (PDF or image) named without a
+    clue (``扫描件002.pdf``, ``IMG_2031.jpg``), while Word copies are left over, get a title probe: the top
+    of their first page is OCR'd (~0.4 s; :func:`parsers.readers.ocr.read_title`) and, when it says 申报表,
+    the rest waits for the second look too; any other title, or none read, and the scan is OCR'd whole
+    now, as before. True when something was deferred."""
     from parsers.forms.classify import title_words
     from parsers.readers.ocr import OcrOptions
 
@@ -208,12 +209,14 @@ def application_scans(jobs: list[Job]) -> list[Job]:
     return [j for j in jobs if j.read and j.result.format in ("pdf", "image") and by_name(j) == "application"]
 
 
-def unnamed_pdfs(jobs: list[Job]) -> list[Job]:
-    """The PDF files whose names say no form (``扫描件002.pdf``, a scanner's ``DOC0001.pdf``): if they are
-    scans, only their content says what they are (:func:`defer_twins` gives them a title probe)."""
+def unnamed_scans(jobs: list[Job]) -> list[Job]:
+    """The PDF and image files whose names say no form (``扫描件002.pdf``, a scanner's ``DOC0001.pdf``, a
+    phone's ``IMG_2031.jpg``): if they are scans, only their content says what they are
+    (:func:`defer_twins` gives them a title probe)."""
     from parsers.forms.classify import name_scores
 
-    return [j for j in jobs if j.read and j.result.format == "pdf" and not (j.named and name_scores(j.result.filename))]
+    return [j for j in jobs if j.read and j.result.format in ("pdf", "image")
+            and not (j.named and name_scores(j.result.filename))]
 
 
 def convert_legacy(jobs: list[Job], timeout: float) -> None:

@@ -91,7 +91,7 @@ def twins_read(processor: Processor, sha256: str, rows: list[DocumentRow], store
     """The message as recorded, its twin scans now read with OCR: the other documents come from the
     ledger rows (as ``intake reprocess`` re-checks them), only the scans go to the reading workers —
     the message is unpacked again (cheap) to find them: the parts of the documents left unread."""
-    from intake.pipeline import LATER, ReadMessage, part_job, twin_ocr
+    from intake.pipeline import LATER, ReadMessage, application_scans, part_job, twin_ocr
     from intake.record.process import Read
     from intake.record.recording import documents_from_rows
     from intake.unpack import unpack_message
@@ -101,7 +101,9 @@ def twins_read(processor: Processor, sha256: str, rows: list[DocumentRow], store
     unpacked = unpack_message(processor.store.get(sha256), limits.to_limits())
     recorded = documents_from_rows(rows, stored)
     unread = {d.sha256 for d in recorded if any(LATER in (p.detail or "") for p in d.problems)}
-    jobs = [part_job(p, limits.read_timeout_seconds, twin_ocr(base)) for p in unpacked.parts]
+    jobs = [part_job(p, limits.read_timeout_seconds, base) for p in unpacked.parts]
+    for j in application_scans(jobs):  # as intake check reads them: a scan named as 申报表 on its first
+        j.ocr = twin_ocr(base)         # page(s); one named without a clue (title-probed) whole
     jobs = list({j.result.sha256: j for j in jobs if j.result.sha256 in unread}.values())
     fresh = {j.result.sha256: docs for j, docs in zip(jobs, processor.pool.read_each(jobs), strict=True)}
     documents, blobs = [], []

@@ -82,7 +82,7 @@ class OcrOptions:
     #: ``first_pages`` for such a twin (``[limits] ocr_twin_pages``; 0: the twin is not OCR'd at all —
     #: about 2 s of a core a page, the price of the comparison in a deadline rush)
     twin_pages: int = 1
-    #: a scanned PDF whose name says nothing: OCR the top of its first page first, and when one of these
+    #: a scan (PDF or image) whose name says nothing: OCR the top of its first page first, and when one of these
     #: title words is there, read no more (the document is marked ``probe_form``; ``reason`` says why
     #: the rest waits); otherwise OCR it whole as usual. A strip costs a fraction of a page.
     title_probe: tuple[str, ...] = ()
@@ -247,9 +247,10 @@ def read_images(images: Iterable[Image.Image], options: OcrOptions, deadline: fl
     return result
 
 
-def read_page(image: Image.Image, deadline: float = math.inf) -> Page:
-    """One page image → its blocks, upright and deskewed."""
-    gray = _prepared(image)
+def read_page(image: Image.Image, deadline: float = math.inf, enlarge: bool = True) -> Page:
+    """One page image → its blocks, upright and deskewed. ``enlarge=False``: a small image is read as it
+    is, not enlarged towards 200 dpi (the title strip of :func:`read_title`)."""
+    gray = _prepared(image, enlarge)
     gray3 = np.repeat(gray[:, :, None], 3, axis=2)
     quads = _detect(gray3)
     _check(deadline)
@@ -270,19 +271,40 @@ def read_page(image: Image.Image, deadline: float = math.inf) -> Page:
     return Page(_layout(gray, boxes), [b.score for b in boxes], turn % 360, skew)
 
 
+TITLE_STRIP = 0.22  # the top of a form's first page: its title (and 附件N)
+#: the strip is read this wide (an A4 page at ~100 dpi): a title is large print, and half the resolution
+#: halves the probe (measured on the generated 申报表 scans: 0.75 → 0.35 s, the title read the same)
+TITLE_WIDTH = 850
+
+
+def read_title(page: Image.Image, deadline: float = math.inf) -> str:
+    """The OCR'd text (no spaces) of the top :data:`TITLE_STRIP` of a page image, where a form's title is:
+    what a title probe (:attr:`OcrOptions.title_probe`) reads of a scan instead of the whole page."""
+    strip = page.crop((0, 0, page.width, max(1, int(page.height * TITLE_STRIP))))
+    if strip.width > TITLE_WIDTH:
+        f = TITLE_WIDTH / strip.width
+        strip = strip.resize((TITLE_WIDTH, max(1, round(strip.height * f))), Image.Resampling.LANCZOS)
+    return read_page(strip, deadline, enlarge=False).text
+
+
+def probe_says(options: OcrOptions, text: str) -> bool:
+    """A title probe's text holds one of its title words."""
+    return any(w in text for w in options.title_probe)
+
+
 def _check(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise OcrStopped("time limit reached while reading a page")
 
 
-def _prepared(image: Image.Image) -> np.ndarray:
+def _prepared(image: Image.Image, enlarge: bool = True) -> np.ndarray:
     """The page as a grey uint8 array at about 200 dpi, red whitened (see the module docstring)."""
     rgb = image.convert("RGB")
     long = max(rgb.size)
     f = 1.0
     if long > MAX_SIDE:
         f = MAX_SIDE / long
-    elif long < MIN_SIDE:
+    elif long < MIN_SIDE and enlarge:
         f = min(MAX_ENLARGE, 2000 / long)
     if f != 1.0:
         size = (max(1, round(rgb.width * f)), max(1, round(rgb.height * f)))
@@ -696,8 +718,18 @@ def read_image(data: bytes, filename: str = "", timeout: float = 60.0, options: 
         sealed = seal_in_image(frames[0])
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as e:
         return unread(f"cannot be decoded ({type(e).__name__}: {e})"[:200])
+    deadline = started + max(1.0, timeout - 5.0)
+    if options.title_probe:
+        try:
+            head = read_title(frames[0], deadline)
+        except OcrStopped as e:
+            return unread(f"no text layer; OCR stopped: {e}")
+        if probe_says(options, head):  # its title says the form: the rest is read later (options.reason)
+            doc = unread(f"no text layer ({options.reason})")
+            doc.meta.update(title_form=options.probe_form, title_text=head[:80], seal_detected=sealed)
+            return doc
     try:
-        result = read_images(frames, options, started + max(1.0, timeout - 5.0))
+        result = read_images(frames, options, deadline)
     except OcrStopped as e:
         return unread(f"no text layer; OCR stopped: {e}")
     if not result.useful:

@@ -110,7 +110,7 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
             head = _title_strip_text(data, deadline)
         except OcrStopped as e:
             return unread(f"OCR stopped: {e}")
-        if any(w in head for w in options.title_probe):
+        if ocr.probe_says(options, head):
             doc.meta["title_form"] = options.probe_form
             doc.meta["title_text"] = head[:80]
             return unread(options.reason)
@@ -126,28 +126,25 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
     return Document(blocks=blocks, meta={**meta, **result.meta()}, divisions=divisions)
 
 
-TITLE_STRIP = 0.22  # the top of a form's first page: its title (and 附件N) — ~0.3 s of OCR, not ~2 s
+TITLE_DPI = 100  # a title probe renders the first page at this: the title is large print (ocr.TITLE_WIDTH)
 
 
 def _title_strip_text(data: bytes, deadline: float) -> str:
-    """The OCR'd text (no spaces) of the top :data:`TITLE_STRIP` of the first page: where a form's title is."""
-    with contextlib.closing(_page_images(data)) as images:
+    """The OCR'd text (no spaces) of the top of the first page, where a form's title is (:func:`ocr.read_title`)."""
+    with contextlib.closing(_page_images(data, TITLE_DPI)) as images:
         page = next(images, None)
-    if page is None:
-        return ""
-    strip = page.crop((0, 0, page.width, max(1, int(page.height * TITLE_STRIP))))
-    return ocr.read_page(strip, deadline).text
+    return "" if page is None else ocr.read_title(page, deadline)
 
 
-def _page_images(data: bytes) -> Generator[Image.Image, None, None]:
-    """Each page rendered at :data:`OCR_DPI` (smaller for pages over :data:`OCR_MAX_PIXELS`), one at a time."""
+def _page_images(data: bytes, dpi: int = OCR_DPI) -> Generator[Image.Image, None, None]:
+    """Each page rendered at ``dpi`` (smaller for pages over :data:`OCR_MAX_PIXELS`), one at a time."""
     pdf = pdfium.PdfDocument(data)
     try:
         for i in range(len(pdf)):
             page = pdf[i]
             try:
                 w, h = page.get_size()
-                scale = OCR_DPI / 72
+                scale = dpi / 72
                 scale *= min(1.0, (OCR_MAX_PIXELS / max(w * h * scale * scale, 1.0)) ** 0.5)
                 image = page.render(scale=scale, rotation=0).to_pil()
             finally:

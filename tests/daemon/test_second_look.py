@@ -187,8 +187,13 @@ def test_a_word_copy_named_without_a_clue_is_known_by_its_content(cfg, drop, poo
 
 def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, drop, pool):
     """``扫描件001.pdf`` beside a Word 申报表: only the top of its first page is OCR'd before the receipt (its
-    title says 申报表), the rest in the second look, whose findings then equal ``intake check``'s. A scanned
-    推荐表 named the same way is another form: it is OCR'd whole at once, as before."""
+    title says 申报表), the rest in the second look, whose findings then equal ``intake check``'s: both read
+    the scan whole, the page behind the form too. A scanned 推荐表 named the same way is another form: it is
+    OCR'd whole at once, as before."""
+    import io
+
+    import pypdfium2 as pdfium
+
     from intake.pipeline import check_message, read_message
     from rules import load_campaign
     from tests.fixtures.data import make_unit
@@ -198,7 +203,11 @@ def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, dr
     unit = make_unit(43, n_groups=1)
     group = unit.groups[0]
     word = render("application", unit, "docx", 0, group)
-    scan = scanned_pdf(render("application", unit, "pdf", 0, group), dpi=200, seal_text=group.company[:8])
+    form = pdfium.PdfDocument(render("application", unit, "pdf", 0, group))
+    form.import_pages(pdfium.PdfDocument(render("evidence", unit, "pdf", 0, group)), [0])  # a page behind it
+    buf = io.BytesIO()
+    form.save(buf)
+    scan = scanned_pdf(buf.getvalue(), dpi=200, seal_text=group.company[:8])
     other = scanned_pdf(render("recommendation", unit, "pdf", 0), dpi=200, seal_text=unit.recommender[:8])
     raw = build_message([("附件1 申报表.docx", word), ("扫描件001.pdf", scan), ("扫描件002.pdf", other)],
                         message_id="<probe@example-zhixie.cn>")
@@ -224,5 +233,57 @@ def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, dr
         assert sorted((f["rule"], f["severity"], f.get("document")) for f in looked["findings"]) == \
             sorted((f["rule"], f["severity"], f.get("document")) for f in at_once["findings"])
         assert [d["form"] for d in looked["documents"]] == [d["form"] for d in at_once["documents"]]
+        # read whole, as intake check reads it (a scan named as 申报表 would be read on its first page only)
+        scan_docs = [(d["form"], d["fields"], d["confidence"]) for d in looked["documents"] if d["filename"] == "扫描件001.pdf"]
+        assert scan_docs == [(d["form"], d["fields"], d["confidence"]) for d in at_once["documents"] if d["filename"] == "扫描件001.pdf"]
+        assert scan_docs[0][1].get("members")
+    finally:
+        daemon.close()
+
+
+def test_a_photo_named_without_a_clue_is_known_by_its_title_too(cfg, drop, pool):
+    """A phone photo of the sealed 申报表 (``IMG_2031.jpg``) beside its Word copy: only the top of the photo is
+    OCR'd before the receipt; its title says 申报表, so the rest waits for the second look, which then
+    reads it as ``intake check`` does."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from intake.pipeline import LATER, check_message, read_message
+    from rules import load_campaign
+    from tests.fixtures.data import make_unit
+    from tests.fixtures.forms import render
+
+    unit = make_unit(44, n_groups=1)
+    group = unit.groups[0]
+    word = render("application", unit, "docx", 0, group)
+    pdf = pdfium.PdfDocument(render("application", unit, "pdf", 0, group))
+    buf = io.BytesIO()
+    pdf[0].render(scale=200 / 72).to_pil().convert("RGB").save(buf, format="JPEG", quality=85)
+    pdf.close()
+    raw = build_message([("附件1 申报表.docx", word), ("IMG_2031.jpg", buf.getvalue())],
+                        message_id="<photo-probe@example-zhixie.cn>")
+
+    first = read_message(raw, pool, twins_later=True)
+    [photo] = [d for d in first.documents if d.filename == "IMG_2031.jpg"]
+    assert first.ocr_later and photo.form == "application" and photo.read_by != "ocr"
+    assert any(LATER in (p.detail or "") for p in photo.problems)
+
+    drop("a.eml", raw)
+    cfg.schedule.quiet_seconds = 0.0
+    daemon = Daemon(cfg, pool=pool)
+    try:
+        assert daemon.poll().processed == 1
+        scheduler._second_look(daemon)
+        assert _pending(daemon) == 0
+        with Session(daemon.engine) as s:
+            [msg] = s.exec(select(MessageRow)).all()
+            looked = msg.result
+        at_once = check_message(raw, load_campaign(), pool=pool).to_json()
+        [photo_doc] = [d for d in looked["documents"] if d["filename"] == "IMG_2031.jpg"]
+        assert photo_doc["read_by"] == "ocr" and photo_doc["fields"].get("company") == group.company
+        assert photo_doc["fields"] == [d for d in at_once["documents"] if d["filename"] == "IMG_2031.jpg"][0]["fields"]
+        assert sorted((f["rule"], f["severity"], f.get("document")) for f in looked["findings"]) == \
+            sorted((f["rule"], f["severity"], f.get("document")) for f in at_once["findings"])
     finally:
         daemon.close()
