@@ -34,7 +34,9 @@ XML parts are streamed once before opening, nothing kept, and counted:
   attributes are not trusted (a crafted one says ``count="100000000"``, or 1): entries are counted.
 
 Beyond any of them the document is refused with ``document.too_large`` before openpyxl or
-python-docx allocate anything; every such case then peaks at the reader's own ~75 MB.
+python-docx allocate anything; every such case then peaks at the reader's own ~75 MB. Parts whose
+declared sizes are too small to hold that many elements (an element is at least 3 bytes) are not
+streamed at all: that is every real form, and zipfile never reads past a declared size.
 """
 
 from __future__ import annotations
@@ -87,8 +89,10 @@ def package_problem(data: bytes, fmt: str) -> Problem | None:
         return Problem(TOO_LARGE, f"{fmt}: {total >> 20} MB uncompressed (limit {MAX_PACKAGE_BYTES >> 20} MB)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            _count_elements(z, infos, fmt)
-            if fmt == "xlsx" and (name := _shared_strings_part(z)) is not None:
+            if _may_pass_a_count(infos, fmt):
+                _count_elements(z, infos, fmt)
+            if fmt == "xlsx" and (name := _shared_strings_part(z)) is not None and \
+                    _may_pass_a_string_count(z.getinfo(name).file_size):
                 with z.open(name) as stream:
                     _scan_shared_strings(stream)
     except _Exceeded as e:
@@ -108,6 +112,31 @@ class _Declared(Exception):
 
 _CHUNK = 1 << 20
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")  # <c ...>, <c/>, <x:c r="A1">; not <col>, <cfRule>
+
+
+#: the fewest bytes an element takes (``<a>``, ``<c/>`` is 4): a part's declared size, which zipfile never
+#: reads past, bounds how many elements it can hold — so parts too small to pass a count are not streamed
+#: (a form's package is well under a megabyte of XML: decompressing it again was ~2 ms a document)
+MIN_ELEMENT_BYTES = 3
+
+
+def _may_pass_a_count(infos: list[zipfile.ZipInfo], fmt: str) -> bool:
+    """Whether the XML parts are large enough to hold more elements (or worksheet cells) than allowed."""
+    xml = sheets = 0
+    for info in infos:
+        name = info.filename.lower()
+        if name.endswith((".xml", ".rels")):
+            xml += info.file_size
+            sheets += info.file_size if fmt == "xlsx" and name.startswith("xl/worksheets/") else 0
+    budget = MAX_PACKAGE_ELEMENTS.get(fmt, max(MAX_PACKAGE_ELEMENTS.values()))
+    return xml >= MIN_ELEMENT_BYTES * budget or sheets >= MIN_ELEMENT_BYTES * MAX_SHEET_CELLS
+
+
+def _may_pass_a_string_count(size: int) -> bool:
+    """Whether a shared-strings part of ``size`` bytes can pass one of its limits (without a DTD, which
+    the scan refuses, a character takes at least a byte)."""
+    fewest = min(MAX_SHARED_STRINGS, MAX_STRING_ELEMENTS)
+    return size >= MIN_ELEMENT_BYTES * fewest or size > MAX_SHARED_CHARS
 
 
 def _count_elements(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], fmt: str) -> None:

@@ -179,3 +179,38 @@ def test_cell_pointing_past_the_shared_strings_is_a_damaged_file() -> None:
     sheet = _sheet(b'<row r="2"><c r="A2" t="s"><v>7</v></c></row>')
     doc = read(xlsx(sheet=sheet), "xlsx", "统计表.xlsx")
     assert [p.rule for p in doc.problems] == ["document.unreadable"]
+
+
+def _declaring(data: bytes, member: str, size: int) -> bytes:
+    """The package with ``member``'s uncompressed size declared as ``size`` (local header and directory)."""
+    import struct
+
+    out = bytearray(data)
+    name = member.encode()
+    for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header / central directory entry
+        i = out.find(sig)
+        while i >= 0:
+            name_at = i + (30 if sig == b"PK\x03\x04" else 46)
+            n = struct.unpack_from("<H", out, i + (26 if sig == b"PK\x03\x04" else 28))[0]
+            if bytes(out[name_at:name_at + n]) == name:
+                struct.pack_into("<I", out, i + at, size)
+            i = out.find(sig, i + 4)
+    return bytes(out)
+
+
+def test_a_small_package_is_not_streamed_twice_and_a_lying_directory_gains_nothing(
+        openers: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts too small to hold more elements than allowed are not counted (a form's package: ~2 ms saved a
+    document); zipfile reads no more than a part's declared size, so a bomb that declares a small size to
+    skip the count is read as a damaged file, never inflated."""
+    streamed: list[str] = []
+    count = limits._count_elements
+    monkeypatch.setattr(limits, "_count_elements", lambda z, i, f: streamed.append(f) or count(z, i, f))
+    plain = read(python_docx("<w:p><w:r><w:t>企业名称</w:t></w:r></w:p>".encode()), "docx", "申报表.docx")
+    assert plain.problems == [] and streamed == [] and openers == ["python-docx"]
+    bomb = python_docx(b"<w:p/>" * (limits.MAX_PACKAGE_ELEMENTS["docx"] + 1))
+    lying = _declaring(bomb, "word/document.xml", 40_000)
+    assert zipfile.ZipFile(io.BytesIO(lying)).getinfo("word/document.xml").file_size == 40_000
+    doc = read(lying, "docx", "申报表.docx")
+    assert streamed == [] and doc.text_trusted is False
+    assert [p.rule for p in doc.problems] == ["document.unreadable"], doc.problems
