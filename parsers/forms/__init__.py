@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from parsers.forms import application, recommendation, report, review, statistics, summary
-from parsers.forms.classify import classify
+from parsers.forms.classify import classify, may_be
 from parsers.forms.normalize import unwrap
 from parsers.forms.pairing import pair_documents, recommender_of
 from parsers.forms.split import Piece, split
 from parsers.model import Document
 
-__all__ = ["classify", "extract", "pair_documents", "recommender_of", "split", "Piece", "EXTRACTORS"]
+__all__ = ["classify", "may_be", "extract", "pair_documents", "recommender_of", "split", "Piece", "EXTRACTORS"]
 
 class Extractor(Protocol):
     """What a form module provides: the contract keys it fills and the function that reads them."""

@@ -113,6 +113,18 @@ def title_words(form: str) -> tuple[str, ...]:
     return tuple(sorted((w for w, _p in CONTENT.get(form, ()) if w in TITLE_WORDS), key=len, reverse=True))
 
 
+def may_be(form: str, doc: Document | None, filename: str, fmt: str) -> bool:
+    """Whether :func:`classify` could call ``doc`` — or a part :mod:`parsers.forms.split` cuts from it —
+    ``form``: its content is unreadable (the name or a title probe decides), or it holds one of
+    ``form``'s words, or its name says ``form``. False means no: without the form's words and name its
+    score is 0, below whatever form its content or name does score. Why: work only that form needs
+    (a 申报表's seal check, every PDF page rendered) is skipped for the others."""
+    if not readable(doc, fmt) or name_scores(filename).get(form):
+        return True
+    assert doc is not None
+    return bool(_content_scores(doc).get(form))
+
+
 def classify(doc: Document | None, filename: str, fmt: str) -> str:
     names = name_scores(filename)
     if not readable(doc, fmt):

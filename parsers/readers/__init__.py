@@ -139,8 +139,10 @@ def _xls(data: bytes, filename: str, timeout: float) -> Document:
     return doc
 
 
-def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOptions | None = None) -> Document:
-    """Read one file into the neutral model; bad input gives a Problem (our own bugs raise)."""
+def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOptions | None = None,
+         seals: bool = True) -> Document:
+    """Read one file into the neutral model; bad input gives a Problem (our own bugs raise). ``seals=False``:
+    a PDF's seal check is left to the caller (:func:`pdf.seal_meta`, for the files that may be a 申报表)."""
     options = ocr if ocr is not None else OcrOptions()
     if fmt == "image":
         return _read_by(cap_document(_image(data, filename, timeout, options)))
@@ -152,7 +154,7 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOp
     if fmt == "xls":
         reader: Reader | None = _xls
     elif fmt == "pdf":
-        reader = functools.partial(pdf.read, ocr=options)
+        reader = functools.partial(pdf.read, ocr=options, seals=seals)
     else:
         reader = READERS.get(fmt)
     if reader is None:

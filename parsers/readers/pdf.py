@@ -20,6 +20,7 @@ import itertools
 import re
 import time
 from collections.abc import Generator
+from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -55,8 +56,10 @@ def _encrypted(exc: BaseException) -> bool:
     return False
 
 
-def read(data: bytes, filename: str = "", timeout: float = 60.0, ocr: OcrOptions | None = None) -> Document:
-    """``ocr``: limits for OCR of a scanned PDF (default :class:`OcrOptions`; ``max_pages = 0``: none)."""
+def read(data: bytes, filename: str = "", timeout: float = 60.0, ocr: OcrOptions | None = None,
+         seals: bool = True) -> Document:
+    """``ocr``: limits for OCR of a scanned PDF (default :class:`OcrOptions`; ``max_pages = 0``: none).
+    ``seals=False``: no seal check (:func:`seal_meta`); the caller adds it when the file may be a 申报表."""
     started = time.monotonic()
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -75,18 +78,25 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0, ocr: OcrOptions
         return Document(problems=[Problem("document.unreadable", f"pdf: {_reason(e)}")], text_trusted=False)
     finally:
         pdf.close()
-    try:
-        pages = seal.page_blobs(data)
-        doc.meta["seal_pages"] = [any(b.seal_like for b in blobs) for blobs in pages]  # a file of several forms
-        doc.meta["seal_detected"] = any(doc.meta["seal_pages"])
-        doc.meta["red_pixels"] = [sum(b.pixels for b in blobs) for blobs in pages]
-    except Exception as e:  # rendering is a nicety; never lose the text over it
-        doc.meta["seal_detected"] = None
-        doc.meta["seal_error"] = _reason(e)
+    if seals:
+        doc.meta.update(seal_meta(data))
     if doc.meta.get("scanned"):
         doc = _ocr_scanned(doc, data, ocr if ocr is not None else OcrOptions(),
                            started + max(1.0, timeout - OCR_GRACE))
     return doc
+
+
+def seal_meta(data: bytes) -> dict[str, Any]:
+    """The red-seal guess of each page (rendered at 72 dpi, :mod:`parsers.readers.seal`): ``seal_pages``
+    (a file of several forms), ``seal_detected``, ``red_pixels``; ``seal_detected`` None when rendering
+    failed — a nicety, never a reason to lose the text."""
+    try:
+        pages = seal.page_blobs(data)
+    except Exception as e:  # noqa: BLE001 - pdfium on a damaged file: the text is already read
+        return {"seal_detected": None, "seal_error": _reason(e)}
+    sealed = [any(b.seal_like for b in blobs) for blobs in pages]
+    return {"seal_pages": sealed, "seal_detected": any(sealed),
+            "red_pixels": [sum(b.pixels for b in blobs) for blobs in pages]}
 
 
 def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: float) -> Document:

@@ -109,3 +109,34 @@ def test_red_pixel_count_reads_rgb_order():
 
     red, blue = Image.new("RGB", (10, 10), (230, 20, 20)), Image.new("RGB", (10, 10), (20, 20, 230))
     assert seal.red_pixels_of(red) == 100 and seal.red_pixels_of(blue) == 0
+
+
+def test_the_seal_check_is_done_only_for_files_that_may_be_a_shenbaobiao(monkeypatch):
+    """Rendering every page for the seal is for the 申报表 (the one form whose rules look at it): a 证实性材料 or
+    工作总结 PDF is read without it, a 申报表 — known by its content or only by its name — with it."""
+    from parsers.read_file import read_forms
+    from parsers.readers import pdf
+    from tests.fixtures.data import make_unit
+    from tests.fixtures.form_backends import scanned_pdf
+    from tests.fixtures.forms import render
+
+    checked: list[int] = []
+    real = pdf.seal_meta
+    monkeypatch.setattr(pdf, "seal_meta", lambda data: checked.append(len(data)) or real(data))
+    unit = make_unit(45, n_groups=1)
+    group = unit.groups[0]
+
+    def sealed(form: str, name: str, **kw: object) -> bool:
+        checked.clear()
+        docs = read_forms(render(form, unit, "pdf", 0, *([group] if form != "summary" else [])), name, "pdf", **kw)
+        return bool(checked) and docs[0].form is not None
+
+    assert not sealed("evidence", "证实性材料.pdf") and not sealed("summary", "工作总结.pdf")
+    assert sealed("application", "攀登QC小组.pdf")  # by its content
+    assert sealed("evidence", "附件1 申报表.pdf")  # its name says 申报表: the name may decide
+    assert not sealed("evidence", "附件1 申报表.pdf", named=False)  # a name we made up says nothing
+    [app] = read_forms(render("application", unit, "pdf", 0, group), "申报表.pdf", "pdf")
+    assert app.form == "application" and isinstance(app.fields["seal_detected"], bool)  # checked, not None
+    [scan] = read_forms(scanned_pdf(render("application", unit, "pdf", 0, group), seal_text=group.company[:8]),
+                        "扫描件.pdf", "pdf")
+    assert scan.fields.get("seal_detected") is True  # a scan: its content is OCR'd, its seal seen
