@@ -194,8 +194,7 @@ def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, dr
 
     import pypdfium2 as pdfium
 
-    from intake.pipeline import check_message, read_message
-    from rules import load_campaign
+    from intake.pipeline import read_message
     from tests.fixtures.data import make_unit
     from tests.fixtures.form_backends import scanned_pdf
     from tests.fixtures.forms import render
@@ -218,6 +217,20 @@ def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, dr
     assert by_name["扫描件001.pdf"].form == "application" and by_name["扫描件001.pdf"].read_by != "ocr"
     assert by_name["扫描件002.pdf"].form == "recommendation" and by_name["扫描件002.pdf"].read_by == "ocr"
 
+    looked, at_once = _looked_and_checked(cfg, drop, pool, raw)
+    assert _finding_keys(looked) == _finding_keys(at_once)
+    assert [d["form"] for d in looked["documents"]] == [d["form"] for d in at_once["documents"]]
+    # read whole, as intake check reads it (a scan named as 申报表 would be read on its first page only)
+    scan_docs = [(d["form"], d["fields"], d["confidence"]) for d in looked["documents"] if d["filename"] == "扫描件001.pdf"]
+    assert scan_docs == [(d["form"], d["fields"], d["confidence"]) for d in at_once["documents"] if d["filename"] == "扫描件001.pdf"]
+    assert scan_docs[0][1].get("members")
+
+
+def _looked_and_checked(cfg, drop, pool, raw: bytes) -> tuple[dict, dict]:  # noqa: ANN001 - fixtures
+    """The daemon's result for ``raw`` after its second look, and ``intake check``'s."""
+    from intake.pipeline import check_message
+    from rules import load_campaign
+
     drop("a.eml", raw)
     cfg.schedule.quiet_seconds = 0.0
     daemon = Daemon(cfg, pool=pool)
@@ -229,16 +242,13 @@ def test_a_scan_named_without_a_clue_is_known_by_its_title_and_waits_too(cfg, dr
         with Session(daemon.engine) as s:
             [msg] = s.exec(select(MessageRow)).all()
             looked = msg.result
-        at_once = check_message(raw, load_campaign(), pool=pool).to_json()
-        assert sorted((f["rule"], f["severity"], f.get("document")) for f in looked["findings"]) == \
-            sorted((f["rule"], f["severity"], f.get("document")) for f in at_once["findings"])
-        assert [d["form"] for d in looked["documents"]] == [d["form"] for d in at_once["documents"]]
-        # read whole, as intake check reads it (a scan named as 申报表 would be read on its first page only)
-        scan_docs = [(d["form"], d["fields"], d["confidence"]) for d in looked["documents"] if d["filename"] == "扫描件001.pdf"]
-        assert scan_docs == [(d["form"], d["fields"], d["confidence"]) for d in at_once["documents"] if d["filename"] == "扫描件001.pdf"]
-        assert scan_docs[0][1].get("members")
     finally:
         daemon.close()
+    return looked, check_message(raw, load_campaign(), pool=pool).to_json()
+
+
+def _finding_keys(result: dict) -> list[tuple]:
+    return sorted((f["rule"], f["severity"], f.get("document")) for f in result["findings"])
 
 
 def test_a_photo_named_without_a_clue_is_known_by_its_title_too(cfg, drop, pool):
@@ -249,8 +259,7 @@ def test_a_photo_named_without_a_clue_is_known_by_its_title_too(cfg, drop, pool)
 
     import pypdfium2 as pdfium
 
-    from intake.pipeline import LATER, check_message, read_message
-    from rules import load_campaign
+    from intake.pipeline import LATER, read_message
     from tests.fixtures.data import make_unit
     from tests.fixtures.forms import render
 
@@ -269,21 +278,8 @@ def test_a_photo_named_without_a_clue_is_known_by_its_title_too(cfg, drop, pool)
     assert first.ocr_later and photo.form == "application" and photo.read_by != "ocr"
     assert any(LATER in (p.detail or "") for p in photo.problems)
 
-    drop("a.eml", raw)
-    cfg.schedule.quiet_seconds = 0.0
-    daemon = Daemon(cfg, pool=pool)
-    try:
-        assert daemon.poll().processed == 1
-        scheduler._second_look(daemon)
-        assert _pending(daemon) == 0
-        with Session(daemon.engine) as s:
-            [msg] = s.exec(select(MessageRow)).all()
-            looked = msg.result
-        at_once = check_message(raw, load_campaign(), pool=pool).to_json()
-        [photo_doc] = [d for d in looked["documents"] if d["filename"] == "IMG_2031.jpg"]
-        assert photo_doc["read_by"] == "ocr" and photo_doc["fields"].get("company") == group.company
-        assert photo_doc["fields"] == [d for d in at_once["documents"] if d["filename"] == "IMG_2031.jpg"][0]["fields"]
-        assert sorted((f["rule"], f["severity"], f.get("document")) for f in looked["findings"]) == \
-            sorted((f["rule"], f["severity"], f.get("document")) for f in at_once["findings"])
-    finally:
-        daemon.close()
+    looked, at_once = _looked_and_checked(cfg, drop, pool, raw)
+    [photo_doc] = [d for d in looked["documents"] if d["filename"] == "IMG_2031.jpg"]
+    assert photo_doc["read_by"] == "ocr" and photo_doc["fields"].get("company") == group.company
+    assert photo_doc["fields"] == [d for d in at_once["documents"] if d["filename"] == "IMG_2031.jpg"][0]["fields"]
+    assert _finding_keys(looked) == _finding_keys(at_once)
