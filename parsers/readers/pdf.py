@@ -120,9 +120,8 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
             head = _title_strip_text(data, deadline)
         except OcrStopped as e:
             return unread(f"OCR stopped: {e}")
-        if ocr.probe_says(options, head):
-            doc.meta["title_form"] = options.probe_form
-            doc.meta["title_text"] = head[:80]
+        if (hit := ocr.probe_hit(options, head)) is not None:
+            doc.meta.update(hit)
             return unread(options.reason)
     try:
         with contextlib.closing(_page_images(data)) as images:
