@@ -117,7 +117,7 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
         return unread(f"OCR not tried: {pages} pages, over the limit of {options.max_pages}")
     if options.title_probe:
         try:
-            head = _title_strip_text(data, deadline)
+            head = _title_strip_text(data, deadline, options.title_probe)
         except OcrStopped as e:
             return unread(f"OCR stopped: {e}")
         if (hit := ocr.probe_hit(options, head)) is not None:
@@ -138,11 +138,11 @@ def _ocr_scanned(doc: Document, data: bytes, options: OcrOptions, deadline: floa
 TITLE_DPI = 100  # a title probe renders the first page at this: the title is large print (ocr.TITLE_WIDTH)
 
 
-def _title_strip_text(data: bytes, deadline: float) -> str:
+def _title_strip_text(data: bytes, deadline: float, words: tuple[str, ...] = ()) -> str:
     """The OCR'd text (no spaces) of the top of the first page, where a form's title is (:func:`ocr.read_title`)."""
     with contextlib.closing(_page_images(data, TITLE_DPI)) as images:
         page = next(images, None)
-    return "" if page is None else ocr.read_title(page, deadline)
+    return "" if page is None else ocr.read_title(page, deadline, words)
 
 
 def _page_images(data: bytes, dpi: int = OCR_DPI) -> Generator[Image.Image, None, None]:

@@ -216,6 +216,32 @@ def test_sealed_scan_as_an_image_pdf():
     assert result.to_json()["read_by"] == "ocr" and result.to_json()["confidence"] == result.confidence
 
 
+def test_a_title_probe_stops_at_the_title_and_finds_its_boxes_at_half_size(monkeypatch):
+    """The probe of a scanned 申报表 recognises the lines down to its title and no more; a 推荐表's probe
+    reads its whole strip and never says 申报表. The detector sees the strip at half size and still
+    finds the title on a blurred scan."""
+    recognised: list[int] = []
+    real = ocr._recognise
+    monkeypatch.setattr(ocr, "_recognise", lambda crops: (recognised.append(len(crops)), real(crops))[1])
+    seen: list[tuple[int, int]] = []
+    detect = ocr._detect
+    monkeypatch.setattr(ocr, "_detect", lambda g3: (seen.append(g3.shape[:2]), detect(g3))[1])
+    page = scanned(application_image()).filter(ImageFilter.GaussianBlur(1.0))
+    whole = ocr.read_title(page)
+    read_all = sum(recognised)
+    recognised.clear()
+    head = ocr.read_title(page, words=("申报表",))
+    assert "全国优秀质量管理小组申报表" in whole and "申报表" in head
+    assert "QC小组名称" in whole and "QC小组名称" not in head  # the rows under the title were not read
+    assert 0 < sum(recognised) < read_all
+    strip_width = ocr.TITLE_WIDTH
+    assert seen and all(w <= strip_width * ocr.TITLE_DETECT_AT + 1 for _h, w in seen)
+    recognised.clear()
+    other = scanned(recommendation_image())
+    assert "申报表" not in ocr.read_title(other, words=("申报表",))
+    assert "推荐表" in ocr.read_title(other, words=("申报表",))
+
+
 def readers_result(data: bytes, fmt: str, name: str) -> DocumentResult:
     from parsers.read_file import read_file
 
