@@ -149,7 +149,7 @@ def defer_twins(scans: list[Job], clueless: list[Job], words: int, ocr: OcrOptio
     """The daemon's receipt does not wait for the OCR of twin scans (:func:`ocr_word_twins`): they are read
     after it, in the second look (:mod:`intake.record.second_look`). Scans (PDF or image) named without a
     clue (``扫描件002.pdf``, ``IMG_2031.jpg``), while Word copies are left over, get a title probe: the top
-    of their first page is OCR'd down to the title (~0.3 s; :func:`parsers.readers.ocr.read_title`) and,
+    of their first page is OCR'd down to the title (~0.36 s; :func:`parsers.readers.ocr.read_title`) and,
     when it says 申报表, the rest waits for the second look too; any other title, or none read, and the scan
     is OCR'd whole now, as before. True when something was deferred."""
     from parsers.forms.classify import title_words
