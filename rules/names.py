@@ -8,6 +8,7 @@ brackets and punctuation ignored, so “攀登”QC小组 in a form pairs with �
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -17,19 +18,34 @@ _PUNCT = re.compile(r"[\"'“”‘’「」『』《》〈〉()（）\[\]【】
 
 def exact_key(name: object) -> str:
     """White space removed, NFKC-folded (full-width letters/digits/brackets as half-width)."""
-    if name is None:
-        return ""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(name)))
+    return "" if name is None else _exact(str(name))
 
 
 def bare_key(name: object) -> str:
     """:func:`exact_key` without punctuation and quotes, case kept: a name's parts as a message may show them."""
-    return _PUNCT.sub("", exact_key(name))
+    return "" if name is None else _bare(str(name))
 
 
 def loose_key(name: object) -> str:
     """:func:`bare_key` lower-case, for pairing."""
-    return bare_key(name).lower()
+    return "" if name is None else _loose(str(name))
+
+
+# Cached: a campaign has a few thousand names, and the rules fold each of them many times over a
+# message (every pairing, suffix and uniqueness check), hundreds of thousands of times in a reprocess.
+@functools.lru_cache(maxsize=1 << 16)
+def _exact(text: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bare(text: str) -> str:
+    return _PUNCT.sub("", _exact(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _loose(text: str) -> str:
+    return _bare(text).lower()
 
 
 def mentions(text: object, name: object, min_len: int = 2) -> bool:

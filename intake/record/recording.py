@@ -40,7 +40,9 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
     assert msg.id is not None
     if documents_changed:
         s.exec(delete(DocumentRow).where(col(DocumentRow.message_pk) == msg.id))
-    s.exec(delete(FindingRow).where(col(FindingRow.message_pk) == msg.id))
+    # no session sync: findings are never loaded into a recording session, and matching the delete against
+    # every object in it made a re-check of many messages in one transaction quadratic
+    s.exec(delete(FindingRow).where(col(FindingRow.message_pk) == msg.id).execution_options(synchronize_session=False))
     for i, (d, blob) in enumerate(zip(documents, blobs, strict=True) if documents_changed else ()):
         s.add(DocumentRow(message_pk=msg.id, position=i, filename=d.filename, container=d.container,
                           format=d.format, form=d.form, sha256=d.sha256, size=d.size, blob_path=blob,

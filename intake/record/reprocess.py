@@ -30,6 +30,8 @@ from intake.store.rows import MessageRow, UnitRow
 
 log = logging.getLogger("intake.record.reprocess")
 
+RECHECK_CHUNK = 200  # processed messages re-checked in one transaction (the bar moves per chunk)
+
 
 @dataclass
 class Change:
@@ -73,18 +75,32 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
         # staff asked for the ledger to be right now: twin scans are OCR'd in the reading, not after it
         twins_later, daemon.processor.twins_later = daemon.processor.twins_later, False
 
-        def note(pk: int, before: str, ok: bool | None) -> None:
-            """One message done: count it, advance the bar, note a change of state."""
+        def note(pk: int, before: str, ok: bool | None, now: tuple[str, str | None] | None = None) -> None:
+            """One message done: count it, advance the bar, note a change of state. ``now``: its (state,
+            status) when the caller has them (a re-check), else read from the ledger (a read)."""
             report.checked += 1
             bar.advance(task)
-            with Session(daemon.engine) as s:
-                m = s.get(MessageRow, pk)
-                assert m is not None
-                after = _label(m.state, m.status)
-                if m.state == "failed":
-                    report.failed.append(pk)
+            if now is None:
+                with Session(daemon.engine) as s:
+                    m = s.get(MessageRow, pk)
+                    assert m is not None
+                    now = (m.state, m.status)
+            after = _label(*now)
+            if now[0] == "failed":
+                report.failed.append(pk)
             if before != after:
                 report.messages.append(Change(pk, before, after))
+
+        chunk: list[tuple[int, str]] = []  # processed messages waiting to be re-checked together
+
+        def recheck_chunk() -> None:
+            if not chunk:  # nothing waits: the read-ahead goes on (--reparse reads on all cores)
+                return
+            ahead.finish()  # in ledger order: what is being read is recorded first
+            done = daemon.processor.recheck([pk for pk, _ in chunk])
+            for pk, before in chunk:
+                note(pk, before, None, done[pk])
+            chunk.clear()
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       disable=not progress, transient=True) as bar:
@@ -92,13 +108,14 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
             with ReadAhead(daemon.processor, daemon.pool.limits.size) as ahead:  # --reparse: all cores
                 for pk, state, status in todo:
                     assert pk is not None  # a row read from the ledger has its primary key
-                    then = functools.partial(note, pk, _label(state, status))
                     if reparse or state != "processed":
-                        ahead.add(pk, then)
+                        recheck_chunk()
+                        ahead.add(pk, functools.partial(note, pk, _label(state, status)))
                     else:
-                        ahead.finish()  # in ledger order: what is being read is recorded first
-                        daemon.processor.recheck(pk)
-                        then(None)
+                        chunk.append((pk, _label(state, status)))
+                        if len(chunk) >= RECHECK_CHUNK:
+                            recheck_chunk()
+                recheck_chunk()
                 ahead.finish()
         daemon.processor.defer_units = None
         daemon.processor.twins_later = twins_later

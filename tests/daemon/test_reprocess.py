@@ -8,11 +8,12 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 import intake.record.process
+import intake.record.reprocess
 from intake.cli import app
 from intake.record.process import Processor
 from intake.record.reprocess import reprocess
 from intake.run.daemon import Daemon, run
-from intake.store.rows import MessageRow, OutboxRow, UnitRow
+from intake.store.rows import FindingRow, MessageRow, OutboxRow, UnitRow
 from tests.daemon.conftest import ON_TIME
 from tests.fixtures.mail import build_message
 
@@ -88,3 +89,36 @@ def test_cli_failed_only_retries_failed_messages(cfg, drop, monkeypatch, tmp_pat
     assert "检查了 1 封邮件" in out.output and "邮件 1: failed →" in out.output
     with Session(Daemon(cfg).engine) as s:
         assert {m.state for m in s.exec(select(MessageRow)).all()} == {"processed"}
+
+
+def test_rechecks_in_chunks_keep_ledger_order_and_replace_each_messages_findings(cfg, drop, tmp_path, monkeypatch):
+    """Processed messages are re-judged several to a transaction (``RECHECK_CHUNK``); a failed one between
+    them is read again in its turn; every message ends with exactly the findings of its new result."""
+    for i in range(6):
+        drop(f"{i:02d}.eml", build_message([("附件3 统计表.xlsx", b"PK\x03\x04 x")], received=ON_TIME,
+                                           message_id=f"<c{i}@x>", from_addr=f"u{i % 2}@example.cn"))
+    real = Processor.judge_record
+
+    def broken(self, s, msg, read):  # noqa: ANN001, ANN202
+        if msg.message_id == "<c2@x>":
+            raise ValueError("bad table")
+        return real(self, s, msg, read)
+
+    monkeypatch.setattr(Processor, "judge_record", broken)
+    run(cfg, once=True)
+    monkeypatch.setattr(Processor, "judge_record", real)
+    monkeypatch.setattr(intake.record.reprocess, "RECHECK_CHUNK", 2)
+    cfg.campaign.rules = str(_earlier_deadline(tmp_path))
+
+    report = reprocess(cfg, progress=False)
+
+    with Session(Daemon(cfg).engine) as s:
+        msgs = s.exec(select(MessageRow).order_by(MessageRow.id)).all()
+        assert report.checked == 6 and [c.key for c in report.messages] == [m.id for m in msgs]
+        assert [c.before for c in report.messages] == ["incomplete", "incomplete", "failed"] + ["incomplete"] * 3
+        assert {m.state for m in msgs} == {"processed"} and {m.status for m in msgs} == {"late"}
+        for m in msgs:
+            rows = s.exec(select(FindingRow).where(FindingRow.message_pk == m.id)).all()
+            assert sorted(f.rule for f in rows) == sorted(f["rule"] for f in m.result["findings"])
+            assert "deadline.late" in {f.rule for f in rows}
+        assert {u.status for u in s.exec(select(UnitRow)).all()} == {"late"}
