@@ -410,7 +410,8 @@ def table(run: Run) -> str:
         rows.append(f"| {m.label} | {value} | {target} | {mark} |")
     head = _when(meta.get("earlier") or meta)
     if meta.get("partial_rerun"):
-        head += (f" {', '.join(meta['partial_rerun'])} measured again (`--only`) {meta['date']}, load average "
+        head += (f" {', '.join(meta['partial_rerun'])} measured again (`--only`) {meta['date']}, commit "
+                 f"{meta['commit']}{' + uncommitted changes' if meta['dirty'] else ''}, load average "
                  f"{meta['load_start'][0]:g} at start, {meta['load_end'][0]:g} at end.")
     return head + "\n\n" + "\n".join(rows)
 
@@ -510,7 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     run.details["meta"] = {
         "command": cmd, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": _git("rev-parse", "--short",
                                                                                                   "HEAD"),
-        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")), "cores": os.cpu_count(),
+        # the code measured differs from the commit (the results of an earlier run do not count)
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")),
+        "cores": os.cpu_count(),
         "load_start": load_start, "load_end": load_end, "load_max": max([load_start[0], load_end[0], *loads]),
         "seconds": round(time.monotonic() - t_start, 1), "quick": q,
     }
