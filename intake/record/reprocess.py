@@ -3,7 +3,9 @@
 Default: every processed message is re-judged from its stored DocumentRow fields with the current
 rule file (no file is read again — seconds for a whole campaign); messages that failed or were
 left ``stored`` are re-read from their stored raw bytes, since they have no fields yet.
-``--reparse`` re-reads every message; ``--failed-only`` touches only failed/stored ones.
+``--reparse`` re-reads every message; ``--failed-only`` touches only failed/stored ones. Processed messages
+are re-judged ``RECHECK_CHUNK`` to a transaction and units once at the end (linear in the ledger's size);
+an interrupted run leaves committed chunks re-judged and units as they were: run it again.
 
 Receipts: a message that never had one (it failed before) gets its first receipt once it is
 processed. A message that already had a receipt never gets a second one, even when its status
