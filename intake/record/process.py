@@ -114,16 +114,18 @@ class Processor:
             for r in s.exec(select(DocumentRow).where(col(DocumentRow.message_pk).in_(pks))).all():
                 rows[r.message_pk].append(r)
             after = {}
-            for pk in pks:
-                msg = msgs[pk]
-                mine = sorted(rows[pk], key=lambda r: r.position)
-                old = msg.result or {}
-                docs = documents_from_rows(mine, old.get("documents") or [])
-                result = judge(self.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
-                result["message_problems"] = old.get("message_problems", [])
-                record(s, self.cfg, self.campaign, msg, docs, [r.blob_path for r in mine], result, unpacked=None,
-                       receipt=False, roster=self.roster, defer_units=self.defer_units, documents_changed=False)
-                after[pk] = (msg.state, msg.status)
+            # one flush at the commit, not one per message: the messages' updates and findings go in batches
+            with s.no_autoflush:
+                for pk in pks:
+                    msg = msgs[pk]
+                    mine = sorted(rows[pk], key=lambda r: r.position)
+                    old = msg.result or {}
+                    docs = documents_from_rows(mine, old.get("documents") or [])
+                    result = judge(self.campaign, message_info_of(old), docs, msg.received_at, problems_of(old)).to_json()
+                    result["message_problems"] = old.get("message_problems", [])
+                    record(s, self.cfg, self.campaign, msg, docs, [r.blob_path for r in mine], result, unpacked=None,
+                           receipt=False, roster=self.roster, defer_units=self.defer_units, documents_changed=False)
+                    after[pk] = (msg.state, msg.status)
             s.commit()
         return after
 

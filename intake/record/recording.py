@@ -58,7 +58,6 @@ def record(s: Session, cfg: Config, campaign: Campaign, msg: MessageRow, documen
     if unpacked is not None:
         msg.no_receipt_reason = no_receipt(cfg, unpacked)
     s.add(msg)
-    s.flush()
     # Auto-replies, bounces and list mail are recorded but are not submissions: they join
     # no unit (a stranger's out-of-office must not appear as an "incomplete unit").
     automatic = msg.no_receipt_reason is not None and msg.no_receipt_reason != REPLIES_DISABLED

@@ -216,7 +216,6 @@ def update_unit(s: Session, campaign: Campaign, msg: MessageRow, roster: Roster 
     key, claimed = attach(s, roster, msg)
     msg.unit_key, msg.claimed_unit = key, claimed
     s.add(msg)
-    s.flush()
     if key is None:
         return None
     if defer is not None:

@@ -144,6 +144,7 @@ def _insert(session: Session, key: str, pk: int, msg: EmailMessage, unique: bool
         session.add(OutboxRow(**values))
         session.flush()
         return True
+    session.flush()  # the statement below goes past the ORM (no autoflush): what the session holds goes first
     # RETURNING, not rowcount: with SQLAlchemy 2.1 an INSERT on PostgreSQL returns its key and reports rowcount -1
     return session.connection().execute(stmt.returning(col(OutboxRow.id))).first() is not None
 
