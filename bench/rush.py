@@ -409,11 +409,19 @@ def table(run: Run) -> str:
         mark = {True: "met", False: f"**missed**: {m.miss}", None: ""}[m.met]
         rows.append(f"| {m.label} | {value} | {target} | {mark} |")
     head = _when(meta.get("earlier") or meta)
-    if meta.get("partial_rerun"):
-        head += (f" {', '.join(meta['partial_rerun'])} measured again (`--only`) {meta['date']}, commit "
-                 f"{meta['commit']}{' + uncommitted changes' if meta['dirty'] else ''}, load average "
-                 f"{meta['load_start'][0]:g} at start, {meta['load_end'][0]:g} at end.")
+    for again in _reruns(meta):
+        head += (f" {', '.join(again['partial_rerun'])} measured again (`--only`) {again['date']}, commit "
+                 f"{again['commit']}{' + uncommitted changes' if again['dirty'] else ''}, load average "
+                 f"{again['load_start'][0]:g} at start, {again['load_end'][0]:g} at end.")
     return head + "\n\n" + "\n".join(rows)
+
+
+def _reruns(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The partial reruns since the full run, oldest first, each kept only while a later one has not measured
+    all of its scenarios again."""
+    chain = [*meta.get("reruns", []), meta] if meta.get("partial_rerun") else []
+    return [m for i, m in enumerate(chain)
+            if not any(set(m["partial_rerun"]) <= set(later["partial_rerun"]) for later in chain[i + 1:])]
 
 
 def _when(meta: dict[str, Any]) -> str:
@@ -435,8 +443,12 @@ def _merge(run: Run, earlier: dict[str, Any], rerun: list[str]) -> None:
         run.load.setdefault(k, v)
     meta = run.details["meta"]
     meta["partial_rerun"] = rerun
-    meta["earlier"] = earlier.get("meta", {})
-    meta["command"] = earlier.get("meta", {}).get("command", meta["command"])
+    before = earlier.get("meta", {})
+    if before.get("partial_rerun"):  # the earlier file is itself a partial rerun: keep its full run as "earlier"
+        meta["reruns"] = [*before.get("reruns", []), {k: v for k, v in before.items() if k not in ("earlier", "reruns")}]
+        before = before.get("earlier", {})
+    meta["earlier"] = before
+    meta["command"] = before.get("command", meta["command"])
 
 
 def _git(*args: str) -> str:
