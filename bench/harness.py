@@ -458,6 +458,7 @@ class Sampler:
         self.peak_single_rss = 0
         self.peak_main_rss = 0  # the daemon's own process (fetch, unpack, ledger, receipts): what it holds of a message
         self._cpu: dict[int, float] = {}  # pid → last seen user+system seconds
+        self._role: dict[int, str] = {}  # pid → "main", "office" (LibreOffice) or "readers" (fork server, workers)
         self._cpu0: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
@@ -501,6 +502,8 @@ class Sampler:
             if p.pid == self.daemon.ps.pid:
                 self.peak_main_rss = max(self.peak_main_rss, rss)
             self._cpu[p.pid] = t.user + t.system
+            if p.pid not in self._role:
+                self._role[p.pid] = "main" if p.pid == self.daemon.ps.pid else _role(p)
         self.peak_rss = max(self.peak_rss, total)
         self.peak_pss = max(self.peak_pss, pss)
 
@@ -508,6 +511,22 @@ class Sampler:
     def tree_cpu_seconds(self) -> float:
         """CPU seconds of the tree in the window (a process's last < interval before it ended is lost)."""
         return sum(v - self._cpu0.get(pid, 0.0) for pid, v in self._cpu.items())
+
+    @property
+    def cpu_by_role(self) -> dict[str, float]:
+        """The tree's CPU seconds split by what the process does: where a backlog's time goes beyond reading."""
+        out = {"main": 0.0, "readers": 0.0, "office": 0.0}
+        for pid, v in self._cpu.items():
+            out[self._role.get(pid, "readers")] += v - self._cpu0.get(pid, 0.0)
+        return {k: round(v, 2) for k, v in out.items()}
+
+
+def _role(p: psutil.Process) -> str:
+    try:
+        name = " ".join([p.name(), *p.cmdline()[:1]])
+    except psutil.Error:
+        return "readers"
+    return "office" if "soffice" in name or "oosplash" in name else "readers"
 
 
 def _busy_pct(a: Any, b: Any) -> float:

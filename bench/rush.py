@@ -178,7 +178,8 @@ def backlog(rig: Rig, run: Run, subs: list[workload.Submission]) -> float:
                                        _r(100 * smp.tree_cpu_seconds / smp.seconds, 0), "%",
                                        note=f"up to {100 * (os.cpu_count() or 1)} %")
     run.details["backlog"] = {"messages": n, "seconds": _r(secs), "per_core_busy_pct": busy,
-                              "tree_cpu_seconds": _r(smp.tree_cpu_seconds), "peak_tree_rss_mb": _mb(smp.peak_rss),
+                              "tree_cpu_seconds": _r(smp.tree_cpu_seconds), "cpu_seconds_by_role": smp.cpu_by_role,
+                              "peak_tree_rss_mb": _mb(smp.peak_rss),
                               "styles": sorted({s.style for s in subs})}
     return secs
 

@@ -8,7 +8,8 @@ timer on each stage — unpack, LibreOffice (the warm converter, one call per me
 floor's libraries read the same attachments one after the other too (``bench/floor.py``'s
 ``read_one``; LibreOffice in ONE run for all legacy files). CPU seconds on one core, so the two add
 up the same way; what the daemon adds around them (IMAP, ledger, receipts, worker IPC) is the rest of
-rush.py's pipeline time.
+rush.py's pipeline time. Then the daemon's reading path alone on all cores (its pool and read-ahead
+threads, :func:`pool_reading`) beside the floor on the same cores: the reading part of pipeline / floor.
 
     .venv/bin/python bench/stages.py            # prints JSON and a Markdown table
 """
@@ -107,6 +108,35 @@ def pipeline_stages(raws: list[bytes]) -> dict[str, float]:
     return {k: round(spent[k], 2) for k in STAGES}
 
 
+def pool_reading(raws: list[bytes]) -> dict[str, float]:
+    """The daemon's reading path alone, on all cores: its reading pool (one worker a core, OCR models
+    preloaded) and as many read-ahead threads, every message unpacked and read as the daemon reads it — no
+    IMAP, ledger, receipts or mail servers. Beside the floor (``bench/floor.py``, the same cores) it says how
+    much of rush.py's pipeline / floor is reading and how much is the daemon around it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psutil
+
+    from intake.pipeline import read_message
+    from intake.workers import ReadingPool
+
+    def cpu() -> float:
+        me = psutil.Process()
+        total = sum(me.cpu_times()[:2])
+        for child in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(child.cpu_times()[:2])
+        return total
+
+    with ReadingPool() as pool, ThreadPoolExecutor(pool.limits.size) as threads:
+        pool.start(warm_ocr=True)
+        read_message(raws[0], pool, twins_later=True)  # LibreOffice started, imports done
+        c0, t0 = cpu(), time.perf_counter()
+        list(threads.map(lambda raw: read_message(raw, pool, twins_later=True), raws))
+        wall, used = time.perf_counter() - t0, cpu() - c0
+    return {"processes": pool.limits.size, "seconds": round(wall, 2), "cpu_seconds": round(used, 2)}
+
+
 def floor_stages(raws: list[bytes], later: set[str]) -> dict[str, float]:
     """The floor's libraries on one core: each attachment read, and LibreOffice once for all legacy files."""
     spent: Counter[str] = Counter()
@@ -154,9 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     raws = [s.raw for s in workload.submissions(args.n)]
     later = floor.twin_scans(raws)
-    out = {"messages": len(raws), "pipeline": pipeline_stages(raws), "floor": floor_stages(raws, later)}
+    out: dict[str, Any] = {"messages": len(raws), "pipeline": pipeline_stages(raws), "floor": floor_stages(raws, later)}
+    out["pool_reading"] = pool_reading(raws)
+    out["floor_all_cores"] = floor.measure(raws, later=later)
     print(json.dumps(out, indent=1))
     print("\n" + table(out))
+    pr, fl = out["pool_reading"], out["floor_all_cores"]
+    print(f"\nthe daemon's reading path on {pr['processes']} processes: {pr['seconds']:.2f} s ({pr['cpu_seconds']:.1f} s "
+          f"of CPU) against the floor's {fl['seconds']:.2f} s on the same cores: {pr['seconds'] / fl['seconds']:.2f}×")
     return 0
 
 

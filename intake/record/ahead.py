@@ -31,6 +31,16 @@ log = logging.getLogger(__name__)
 
 #: raw bytes held by messages being read at once (above it, messages are read one after the other)
 MAX_BYTES = 32 * 1024 * 1024
+#: messages in hand per reading worker. One a worker left the workers idle at each message's tail (its last
+#: document, its LibreOffice call, its twin batch) while the caller recorded the oldest; two a worker took a
+#: 60-submission backlog from 17.3 to 16.5 s on 2 cores (three: 16.3 s; ``bench/rush.py --only backlog``).
+#: Memory stays bounded by ``MAX_BYTES`` whatever the depth.
+PER_WORKER = 2
+
+
+def depth_for(workers: int) -> int:
+    """How many messages a pass keeps in hand for a pool of ``workers`` (see :data:`PER_WORKER`)."""
+    return PER_WORKER * max(1, workers)
 
 
 @dataclass

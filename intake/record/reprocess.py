@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, col, select
 
 from intake.config import Config
-from intake.record.ahead import ReadAhead
+from intake.record.ahead import ReadAhead, depth_for
 from intake.record.units import evaluate_unit
 from intake.run.daemon import Daemon
 from intake.store.rows import MessageRow, UnitRow
@@ -107,7 +107,7 @@ def reprocess(cfg: Config, reparse: bool = False, failed_only: bool = False, pro
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       disable=not progress, transient=True) as bar:
             task = bar.add_task("重新检查" if not reparse else "重新读取", total=len(todo))
-            with ReadAhead(daemon.processor, daemon.pool.limits.size) as ahead:  # --reparse: all cores
+            with ReadAhead(daemon.processor, depth_for(daemon.pool.limits.size)) as ahead:  # --reparse: all cores
                 for pk, state, status in todo:
                     assert pk is not None  # a row read from the ledger has its primary key
                     if reparse or state != "processed":

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from intake.config import Config
 from intake.fetch import Incoming, Source, open_source
-from intake.record.ahead import ReadAhead
+from intake.record.ahead import ReadAhead, depth_for
 from intake.record.ingest import ingest
 from intake.record.judges import configured_register
 from intake.record.process import Processor
@@ -88,7 +88,7 @@ class Daemon:
         stats = stats if stats is not None else PassStats()
         with self.lock:
             self._note_poll(error=None, started=True)
-            with ReadAhead(self.processor, self.pool.limits.size) as ahead:
+            with ReadAhead(self.processor, depth_for(self.pool.limits.size)) as ahead:
                 try:
                     for pk in self._stored_pks():
                         if self.stopping.is_set():

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from intake.config import Config
+from intake.record.ahead import depth_for
 from intake.run.lock import DaemonLock, LockHeld
 from intake.store.migrations import LedgerUnavailable, open_ledger, open_ledger_readonly
 from intake.store.rows import MessageRow
@@ -85,7 +86,8 @@ def test_the_lock_on_a_postgresql_ledger_is_an_advisory_lock(postgres, tmp_path:
 
 def test_sigterm_finishes_the_message_in_hand_and_starts_nothing_else(tmp_path: Path) -> None:
     conf = _conf(tmp_path)
-    _copies(tmp_path / "inbox", 6)
+    n = 4 * depth_for(os.cpu_count() or 1)  # well beyond what a pass holds in hand at once
+    _copies(tmp_path / "inbox", n)
     daemon = _intake("run", "-c", str(conf), cwd=tmp_path)
     cfg = Config()
     cfg.base_dir = tmp_path
@@ -112,7 +114,7 @@ def test_sigterm_finishes_the_message_in_hand_and_starts_nothing_else(tmp_path: 
             daemon.kill()
     with Session(open_ledger(cfg)) as s:
         rows = s.exec(select(MessageRow)).all()
-    assert len(rows) < 6, "the daemon went on with the batch after SIGTERM"
+    assert len(rows) < n, "the daemon went on with the batch after SIGTERM"
     assert all(m.state == "processed" for m in rows), "the message in hand was left unfinished"
 
 
