@@ -3,7 +3,8 @@
 Server requirements, by method:
 
 - ``fetch``: LOGIN; ``ID`` is sent when advertised (163.com refuses SELECT without it);
-  SELECT; ``UID SEARCH UID n:*`` (RFC 3501) — one cheap command answers "anything new?";
+  SELECT; ``UID SEARCH UID n:*`` (RFC 3501) — one cheap command answers "anything new?", and is
+  asked again (after a NOOP) after each round that found mail, so mail arriving during a pass joins it;
   ``UID FETCH BODY.PEEK[] INTERNALDATE`` in batches of explicit UIDs (imapclient 4.x cannot
   take ``1:*``, env-facts §1). PEEK, so fetching alone never marks anything read.
 - ``done``: STORE ``\\Seen``; or MOVE (RFC 6851) when ``after = "move"``, falling back to
@@ -35,6 +36,9 @@ from intake.store.rows import MailboxStateRow
 
 log = logging.getLogger(__name__)
 
+#: how long one fetch goes on taking mail that arrives while it runs; then the pass ends (and, having had
+#: mail, is followed at once by another) — so a pass's end-of-pass work is never put off for long
+FOLLOW_SECONDS = 60.0
 BATCH = 20  # messages per FETCH at most …
 BATCH_BYTES = 16 * 1024 * 1024  # … and at most this many bytes (RFC822.SIZE): a batch of big messages is
 # fetched one by one, so the daemon never holds 20 × 50 MB, and a cut connection re-fetches little
@@ -149,22 +153,33 @@ class ImapSource:
             last = 0
             self._record(uidvalidity=self.uidvalidity, last_uid=0)
         try:
-            uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-            sizes = self._sizes(client, uids, reread=last == 0 and st.uidvalidity is not None)
-            for batch in _batches([u for u in uids if u in sizes], sizes):
-                data = client.fetch(batch, [b"BODY.PEEK[]", b"INTERNALDATE"])
-                for uid in batch:
-                    # taken out of the batch, so this generator keeps no reference to a message it has
-                    # handed over: a 54 MB body is not still held while the next batch is fetched
-                    item = data.pop(uid, None)
-                    if item is None or b"BODY[]" not in item:  # expunged meanwhile by someone else
-                        continue
-                    incoming = Incoming(raw=bytes(item.pop(b"BODY[]")), ref=f"{self.uidvalidity}:{uid}",
-                                        internal_date=_utc(item.get(b"INTERNALDATE")), uid=uid)
-                    del item
-                    yield incoming
-                    del incoming
-                del data
+            reread = last == 0 and st.uidvalidity is not None
+            until = time.monotonic() + FOLLOW_SECONDS
+            while True:
+                uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+                if not uids:
+                    break
+                sizes = self._sizes(client, uids, reread=reread)
+                for batch in _batches([u for u in uids if u in sizes], sizes):
+                    data = client.fetch(batch, [b"BODY.PEEK[]", b"INTERNALDATE"])
+                    for uid in batch:
+                        # taken out of the batch, so this generator keeps no reference to a message it has
+                        # handed over: a 54 MB body is not still held while the next batch is fetched
+                        item = data.pop(uid, None)
+                        if item is None or b"BODY[]" not in item:  # expunged meanwhile by someone else
+                            continue
+                        incoming = Incoming(raw=bytes(item.pop(b"BODY[]")), ref=f"{self.uidvalidity}:{uid}",
+                                            internal_date=_utc(item.get(b"INTERNALDATE")), uid=uid)
+                        del item
+                        yield incoming
+                        del incoming
+                    del data
+                # mail that came while these were fetched is taken in the same pass (a NOOP and a UID SEARCH more),
+                # so the read-ahead stays full under a rush instead of each pass ending with idle workers
+                last, reread = uids[-1], False
+                if time.monotonic() > until:
+                    break
+                client.noop()  # the session sees mail appended since its last sync only after one (Dovecot)
         except (OSError, IMAPClientError):
             self.close()  # reconnect at the next poll
             raise

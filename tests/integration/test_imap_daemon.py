@@ -216,3 +216,30 @@ def test_fetch_batches_are_bounded_by_bytes():
     assert list(_batches([1, 2, 3, 4, 5, 6], sizes)) == [[1], [2], [3, 4, 5], [6]]
     many = {u: 1 for u in range(100)}
     assert [len(b) for b in _batches(list(many), many)] == [BATCH] * (100 // BATCH)
+
+
+def test_mail_arriving_during_a_fetch_joins_the_same_pass(dovecot, smtp_server, make_cfg, ledger):
+    """A rush: what arrives while a pass fetches is taken by that pass (one more UID SEARCH after a round
+    that found mail), not left for the next; each message once, in UID order, and all get their receipt."""
+    user = dovecot.new_user()
+    dovecot.append(user, submission(message_id="<rush1@x>"), msg_time=SENT)
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+    daemon = Daemon(cfg)
+    src = daemon.source
+    assert isinstance(src, ImapSource)
+    try:
+        fetch = src.fetch()
+        first = next(fetch)
+        dovecot.append(user, submission(message_id="<rush2@x>", subject="第二封"), msg_time=SENT)
+        dovecot.append(user, submission(message_id="<rush3@x>", subject="第三封"), msg_time=SENT)
+        assert [first.uid, *(item.uid for item in fetch)] == [1, 2, 3]  # the same fetch, nothing twice
+    finally:
+        daemon.close()
+
+    dovecot.append(user, submission(message_id="<rush4@x>", subject="第四封"), msg_time=SENT)
+    daemon = Daemon(cfg)
+    try:
+        assert daemon.poll().processed == 4  # nothing was marked done above: the pass takes all four once
+    finally:
+        daemon.close()
+    assert sorted(m.message_id for m in ledger(cfg).messages()) == [f"<rush{i}@x>" for i in range(1, 5)]
