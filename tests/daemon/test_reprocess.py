@@ -28,6 +28,20 @@ def _earlier_deadline(tmp_path: Path) -> Path:
     return p
 
 
+def _run_with_one_failing(cfg, monkeypatch, message_id: str) -> None:  # noqa: ANN001 - fixtures
+    """One pass in which our own judging fails for ``message_id`` (it is left ``failed``), the others recorded."""
+    real = Processor.judge_record
+
+    def broken(self, s, msg, read):  # noqa: ANN001, ANN202
+        if msg.message_id == message_id:
+            raise ValueError("bad table")
+        return real(self, s, msg, read)
+
+    monkeypatch.setattr(Processor, "judge_record", broken)
+    run(cfg, once=True)
+    monkeypatch.setattr(Processor, "judge_record", real)
+
+
 def test_rule_change_rechecks_from_fields_without_reading_or_resending(cfg, drop, tmp_path, monkeypatch):
     drop("01.eml", build_message([("附件3 统计表.xlsx", b"PK\x03\x04 x")], received=ON_TIME, message_id="<r1@x>"))
     run(cfg, once=True)
@@ -70,16 +84,7 @@ def test_reparse_reads_the_stored_raw_again(cfg, drop, monkeypatch):
 def test_cli_failed_only_retries_failed_messages(cfg, drop, monkeypatch, tmp_path):
     drop("01.eml", build_message([], message_id="<r3@x>"))
     drop("02.eml", build_message([], subject="好的", message_id="<r4@x>"))
-    real = Processor.judge_record
-
-    def broken(self, s, msg, read):  # noqa: ANN001, ANN202
-        if msg.message_id == "<r3@x>":
-            raise ValueError("bad table")
-        return real(self, s, msg, read)
-
-    monkeypatch.setattr(Processor, "judge_record", broken)
-    run(cfg, once=True)
-    monkeypatch.setattr(Processor, "judge_record", real)
+    _run_with_one_failing(cfg, monkeypatch, "<r3@x>")
     conf = tmp_path / "c.toml"
     conf.write_text('[storage]\ndata_dir = "var"\n[source.folder]\npath = "inbox"\n', encoding="utf-8")
 
@@ -97,16 +102,7 @@ def test_rechecks_in_chunks_keep_ledger_order_and_replace_each_messages_findings
     for i in range(6):
         drop(f"{i:02d}.eml", build_message([("附件3 统计表.xlsx", b"PK\x03\x04 x")], received=ON_TIME,
                                            message_id=f"<c{i}@x>", from_addr=f"u{i % 2}@example.cn"))
-    real = Processor.judge_record
-
-    def broken(self, s, msg, read):  # noqa: ANN001, ANN202
-        if msg.message_id == "<c2@x>":
-            raise ValueError("bad table")
-        return real(self, s, msg, read)
-
-    monkeypatch.setattr(Processor, "judge_record", broken)
-    run(cfg, once=True)
-    monkeypatch.setattr(Processor, "judge_record", real)
+    _run_with_one_failing(cfg, monkeypatch, "<c2@x>")
     monkeypatch.setattr(intake.record.reprocess, "RECHECK_CHUNK", 2)
     cfg.campaign.rules = str(_earlier_deadline(tmp_path))
 
