@@ -51,12 +51,14 @@ def build_scheduler(cfg: Config, daemon: Daemon, stop: threading.Event) -> Block
     else:
         sched.add_job(_poll, IntervalTrigger(seconds=cfg.schedule.poll_seconds), args=(daemon,), id="poll",
                       next_run_time=now, **opts)
-    sched.add_job(_send, IntervalTrigger(seconds=cfg.schedule.outbox_seconds), args=(daemon,), id="outbox",
+    wanted = threading.Event()  # set by each recorded message: the outbox job goes on (or runs) for it
+    sched.add_job(_send, IntervalTrigger(seconds=cfg.schedule.outbox_seconds), args=(daemon, wanted), id="outbox",
                   next_run_time=now, **opts)
     sched.add_job(_second_look, IntervalTrigger(seconds=cfg.schedule.second_look_seconds), args=(daemon,),
                   id="second_look", **opts)
 
     def wake_outbox() -> None:  # a receipt was just queued: send it now, not at the next interval
+        wanted.set()  # seen by a run in progress, whose instance would make the wake-up below be skipped
         if sched.running:
             sched.modify_job("outbox", next_run_time=datetime.now(sched.timezone))
 
@@ -133,10 +135,16 @@ def _poll(daemon: Daemon) -> None:
             return
 
 
-def _send(daemon: Daemon) -> None:
-    """Deliver due receipts, again while new ones keep arriving (woken by each recorded message)."""
+def _send(daemon: Daemon, wanted: threading.Event | None = None) -> None:
+    """Deliver due receipts, again while new ones keep arriving. ``wanted``: set by each recorded message. A
+    wake-up while this job runs is skipped by the scheduler (one instance at a time), so the run itself goes
+    on for a receipt queued while it sent the others — else that receipt waited for the next interval
+    (15 s), as the last ones of a rush arriving live did."""
     for _ in range(MAX_SEND_ROUNDS):
-        if not daemon.send() or daemon.stopping.is_set():
+        if wanted is not None:
+            wanted.clear()
+        sent = daemon.send()
+        if daemon.stopping.is_set() or not (sent or (wanted is not None and wanted.is_set())):
             return
 
 

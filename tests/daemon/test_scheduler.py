@@ -89,3 +89,35 @@ def test_a_receipt_leaves_at_once_not_at_the_next_outbox_interval(tmp_path):
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, out
+
+
+def test_a_receipt_queued_while_the_outbox_job_runs_is_sent_by_that_run(cfg, monkeypatch):
+    """The scheduler skips a wake-up while the outbox job is still running (one instance at a time); the run
+    goes on for a receipt queued meanwhile, instead of leaving it for the next interval."""
+    from intake.run import scheduler
+
+    daemon = Daemon(cfg)
+    wanted = threading.Event()
+    queue = ["A"]  # receipts due; "B" is queued (and the job woken) during the round that finds nothing more
+    sent: list[str] = []
+    rounds = []
+
+    def send() -> int:
+        batch, queue[:] = list(queue), []
+        sent.extend(batch)
+        rounds.append(len(batch))
+        if rounds == [1, 0]:  # after this round looked, before it returned: the run must go on for B
+            queue.append("B")
+            wanted.set()
+        return len(batch)
+
+    monkeypatch.setattr(daemon, "send", send)
+    try:
+        scheduler._send(daemon, wanted)
+        assert sent == ["A", "B"]
+        queue.append("C")  # queued and woken after the run: that wake-up runs the job again, not this run
+        wanted.clear()
+        scheduler._send(daemon, wanted)
+        assert sent == ["A", "B", "C"]
+    finally:
+        daemon.close()
