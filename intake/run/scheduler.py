@@ -135,16 +135,15 @@ def _poll(daemon: Daemon) -> None:
             return
 
 
-def _send(daemon: Daemon, wanted: threading.Event | None = None) -> None:
+def _send(daemon: Daemon, wanted: threading.Event) -> None:
     """Deliver due receipts, again while new ones keep arriving. ``wanted``: set by each recorded message. A
     wake-up while this job runs is skipped by the scheduler (one instance at a time), so the run itself goes
     on for a receipt queued while it sent the others — else that receipt waited for the next interval
     (15 s), as the last ones of a rush arriving live did."""
     for _ in range(MAX_SEND_ROUNDS):
-        if wanted is not None:
-            wanted.clear()
+        wanted.clear()
         sent = daemon.send()
-        if daemon.stopping.is_set() or not (sent or (wanted is not None and wanted.is_set())):
+        if daemon.stopping.is_set() or not (sent or wanted.is_set()):
             return
 
 
