@@ -205,7 +205,8 @@ def send_pending(
     First releases the claims of sender processes that are gone (:func:`release_stale_claims`);
     then, for SMTP, nothing goes while a pause ordered by the server is on (:mod:`intake.reply.limits`)
     and at most our budget goes. ``tz``: the campaign's time zone (whose midnight starts a new
-    sending day); None = the configured rule file's.
+    sending day); None = the configured rule file's. ``transport``: the caller's, left open for its next
+    call (the daemon keeps one while receipts keep coming); None: one made for this call and closed.
     """
     if not cfg.reply.enabled:
         return 0
@@ -235,6 +236,7 @@ def _send_pending(cfg: Config, engine: Engine, now: Callable[[], datetime],
         budget = limits.Budget(session, cfg, start, tz) if due and smtp else None
     if not due:
         return 0
+    own = transport is None
     transport = transport or make_transport(cfg)
     limit = cfg.reply.max_per_sender_per_hour
     sent = 0
@@ -266,7 +268,8 @@ def _send_pending(cfg: Config, engine: Engine, now: Callable[[], datetime],
             elif stop:
                 break  # server down, login refused, a pause ordered, outbox folder unwritable: the rest waits
     finally:
-        transport.close()
+        if own:
+            transport.close()
     return sent
 
 

@@ -20,6 +20,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -67,6 +68,8 @@ class Reaction:
 
 
 HOLD_WINDOW = timedelta(minutes=15)  # MI:SFQ: "发信人在15分钟内的发信数量超过限制"
+#: a reused connection idle this long is checked with NOOP before the next mail (a few ms; a handshake is ~40)
+IDLE_CHECK_SECONDS = 1.0
 SPAM_RETRY = timedelta(minutes=2)  # DT:SPM: NetEase's text asks to keep the mail queued and retry after ~2 minutes
 
 NETEASE: dict[str, Reaction] = {
@@ -221,11 +224,16 @@ def _message_id_of(raw: bytes) -> str:
 
 
 class SmtpTransport:
-    """One authenticated connection, opened on first use and reused for the whole batch."""
+    """One authenticated connection, opened on first use and reused for the whole batch — and, held by the
+    daemon, for the next batches while receipts keep coming (a TLS handshake and AUTH per receipt were
+    most of the main process's CPU in a rush). A connection idle for :data:`IDLE_CHECK_SECONDS` is
+    asked NOOP before the next mail: one the server dropped meanwhile is replaced, not counted against
+    the receipt."""
 
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.conn: smtplib.SMTP | None = None
+        self._used = 0.0  # time.monotonic() of the connection's last command
 
     def _tls_context(self) -> ssl.SSLContext:
         ca = self.cfg.path(self.cfg.reply.smtp.ca_file) if self.cfg.reply.smtp.ca_file else None
@@ -265,9 +273,11 @@ class SmtpTransport:
         recipients = row.recipients
         if not row.to_addr.isascii():  # would need SMTPUTF8, which 163.com / QQ do not offer
             raise DeliveryError(f"recipient address is not ASCII: {row.to_addr!r}", permanent=True)
+        self._drop_if_dead()
         try:
             if self.conn is None:
                 self.conn = self._connect()
+            self._used = time.monotonic()
             refused = _sendmail(self.conn, mail_from, recipients, row.raw if raw is None else raw, before_data)
         except Exception as e:
             err = classify_smtp_error(e, self.cfg.reply.smtp.password_env)
@@ -279,6 +289,21 @@ class SmtpTransport:
         if not refused:
             return None
         return "; ".join(f"recipient refused: {addr}: {_reply_text(code, resp)}" for addr, (code, resp) in refused.items())
+
+    def _drop_if_dead(self) -> None:
+        """A connection left idle may have been closed by the server (they time idle sessions out): NOOP
+        finds out, and a dead one is closed so the next mail opens a fresh one."""
+        if self.conn is None or time.monotonic() - self._used < IDLE_CHECK_SECONDS:
+            return
+        try:
+            code, _ = self.conn.noop()
+        except (smtplib.SMTPException, OSError):
+            code = 0
+        if code == 250:
+            self._used = time.monotonic()
+        else:
+            _quietly_close(self.conn)
+            self.conn = None
 
     def _reset(self) -> None:
         """After a refused message the session stays open; RSET clears the half-done transaction."""

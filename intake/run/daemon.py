@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -35,6 +36,9 @@ from intake.store.objects import Store
 from intake.store.rows import MailboxStateRow, MessageRow, utcnow
 from intake.workers import ReadingPool
 from rules import Campaign, load_campaign
+
+if TYPE_CHECKING:
+    from intake.reply.transports import FolderTransport, SmtpTransport
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ class Daemon:
         self.on_recorded: Callable[[], None] | None = None
         #: when a pass last had mail (monotonic): the second look waits for ``schedule.quiet_seconds`` of none
         self.last_mail_at = 0.0
+        #: the outbox's connection, kept between sends while receipts keep coming (see :meth:`end_sending`)
+        self._transport: FolderTransport | SmtpTransport | None = None
 
     def poll(self, stats: PassStats | None = None) -> PassStats:
         """Fetch and process everything new; messages left ``stored`` by a crash first.
@@ -140,10 +146,19 @@ class Daemon:
         return self.processor.process(pk)
 
     def send(self) -> int:
-        """Deliver due receipts from the outbox."""
+        """Deliver due receipts from the outbox, on the connection the last call left open."""
         from intake.reply.outbox import send_pending
+        from intake.reply.transports import make_transport
 
-        return send_pending(self.cfg, self.engine)
+        if self._transport is None:
+            self._transport = make_transport(self.cfg)
+        return send_pending(self.cfg, self.engine, transport=self._transport)
+
+    def end_sending(self) -> None:
+        """Close the outbox's connection: nothing was left to send, or the daemon stops. Not under a send."""
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.close()
 
     def remind(self) -> int:
         """Queue today's reminders when they are due (see :mod:`intake.staff.remind`); how many were queued."""
@@ -183,6 +198,7 @@ class Daemon:
 
     def close(self) -> None:
         try:
+            self.end_sending()
             self.source.close()
         finally:
             self.pool.close()

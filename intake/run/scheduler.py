@@ -139,12 +139,18 @@ def _send(daemon: Daemon, wanted: threading.Event) -> None:
     """Deliver due receipts, again while new ones keep arriving. ``wanted``: set by each recorded message. A
     wake-up while this job runs is skipped by the scheduler (one instance at a time), so the run itself goes
     on for a receipt queued while it sent the others — else that receipt waited for the next interval
-    (15 s), as the last ones of a rush arriving live did."""
+    (15 s), as the last ones of a rush arriving live did. The SMTP connection stays open after a run that
+    sent something (the next receipt of a rush needs no new handshake) and is closed by the first run that
+    finds nothing, at most an outbox interval later."""
+    total = 0
     for _ in range(MAX_SEND_ROUNDS):
         wanted.clear()
         sent = daemon.send()
+        total += sent
         if daemon.stopping.is_set() or not (sent or wanted.is_set()):
-            return
+            break
+    if not total or daemon.stopping.is_set():  # a run with nothing to send (the 15 s timer's, after a rush)
+        daemon.end_sending()  # closes the connection kept for the next receipts
 
 
 def _second_look(daemon: Daemon) -> None:

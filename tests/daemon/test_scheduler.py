@@ -121,3 +121,28 @@ def test_a_receipt_queued_while_the_outbox_job_runs_is_sent_by_that_run(cfg, mon
         assert sent == ["A", "B", "C"]
     finally:
         daemon.close()
+
+
+def test_the_outbox_job_keeps_its_connection_while_receipts_come_and_closes_it_when_none_do(cfg, monkeypatch):
+    """A rush's receipts share one SMTP connection across the job's runs; the first run that finds nothing to
+    send (the interval's, after the rush) closes it, so no idle session is held open for long."""
+    from intake.run import scheduler
+
+    daemon = Daemon(cfg)
+    due = [1]
+    closed: list[int] = []
+
+    def send() -> int:
+        n, due[:] = sum(due), []
+        return n
+
+    monkeypatch.setattr(daemon, "send", send)
+    monkeypatch.setattr(daemon, "end_sending", lambda: closed.append(1))
+    try:
+        scheduler._send(daemon, threading.Event())  # woken by a recorded message: sends it
+        assert closed == []
+        scheduler._send(daemon, threading.Event())  # the timer, nothing due
+        assert closed == [1]
+    finally:
+        monkeypatch.undo()
+        daemon.close()

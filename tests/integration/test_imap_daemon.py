@@ -243,3 +243,20 @@ def test_mail_arriving_during_a_fetch_joins_the_same_pass(dovecot, smtp_server, 
     finally:
         daemon.close()
     assert sorted(m.message_id for m in ledger(cfg).messages()) == [f"<rush{i}@x>" for i in range(1, 5)]
+
+
+def test_the_daemon_sends_consecutive_receipts_on_one_smtp_connection(dovecot, smtp_server, make_cfg):
+    """A rush's receipts leave one by one (the outbox is woken per message); the daemon keeps its SMTP
+    connection between those sends instead of a TLS handshake and AUTH for each, and closes it at the end."""
+    user = dovecot.new_user()
+    cfg = make_cfg(imap=dovecot.source_config(user), smtp=smtp_server)
+    daemon = Daemon(cfg)
+    try:
+        for i in (1, 2):
+            dovecot.append(user, submission(message_id=f"<rush.{i}@example-zhixie.cn>"), msg_time=SENT)
+            assert daemon.run_pass().sent == 1
+        assert smtp_server.wait_for(2)
+        assert smtp_server.authenticator.attempts == 1
+    finally:
+        daemon.close()
+    assert daemon._transport is None  # noqa: SLF001 - closed with the daemon

@@ -75,6 +75,50 @@ def test_one_connection_per_batch(smtp_server: SmtpServer, engine: Engine, add_m
     assert smtp_server.authenticator.attempts == 1
 
 
+def test_a_transport_the_caller_keeps_serves_its_next_batches(smtp_server: SmtpServer, engine: Engine,
+                                                              add_message: Callable[..., int], cfg: Config,
+                                                              campaign: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon keeps one transport while receipts keep coming: its next batch needs no new handshake."""
+    from intake.reply.transports import SmtpTransport
+
+    use_server(cfg, smtp_server, monkeypatch)
+    transport = SmtpTransport(cfg)
+    try:
+        for to in ["a@163.com", "b@qq.com"]:
+            queue(engine, add_message, cfg, campaign, [to])
+            assert send_pending(cfg, engine, now=lambda: T0, transport=transport) == 1
+            assert transport.conn is not None  # left open for the next call
+    finally:
+        transport.close()
+    assert [m[1] for m in smtp_server.messages] == [["a@163.com"], ["b@qq.com"]]
+    assert smtp_server.authenticator.attempts == 1
+
+
+def test_a_kept_connection_the_server_dropped_while_idle_is_replaced(
+        smtp_server_factory: Callable[..., SmtpServer], engine: Engine, add_message: Callable[..., int], cfg: Config,
+        campaign: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Servers time idle sessions out; the receipt after such a pause goes on a new connection, on its first
+    attempt, instead of failing on the dead one and waiting for a retry."""
+    import time
+
+    from intake.reply.transports import SmtpTransport
+
+    srv = smtp_server_factory(idle_timeout=0.3)
+    use_server(cfg, srv, monkeypatch)
+    transport = SmtpTransport(cfg)
+    try:
+        queue(engine, add_message, cfg, campaign, ["a@163.com"])
+        assert send_pending(cfg, engine, now=lambda: T0, transport=transport) == 1
+        time.sleep(1.5)  # the server has closed the session by now, and it is idle long enough to be checked
+        queue(engine, add_message, cfg, campaign, ["b@qq.com"])
+        assert send_pending(cfg, engine, now=lambda: T0, transport=transport) == 1
+    finally:
+        transport.close()
+    assert [m[1] for m in srv.messages] == [["a@163.com"], ["b@qq.com"]]
+    assert [(r.state, r.attempts) for r in rows(engine)] == [("sent", 1), ("sent", 1)]
+    assert srv.authenticator.attempts == 2
+
+
 def test_the_tls_context_is_made_once_per_ca_file(smtp_server: SmtpServer, engine: Engine,
                                                  add_message: Callable[..., int], cfg: Config, campaign: Any,
                                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:

@@ -149,8 +149,10 @@ def start_smtp_server(
     auth: bool = True,
     username: str = USERNAME,
     password: str = PASSWORD,
+    idle_timeout: float | None = None,
 ) -> SmtpServer:
-    """Start a server on a free 127.0.0.1 port. ``security``: ssl (implicit TLS), starttls, none."""
+    """Start a server on a free 127.0.0.1 port. ``security``: ssl (implicit TLS), starttls, none.
+    ``idle_timeout``: seconds after which the server drops a silent connection (aiosmtpd: 300)."""
     if security not in ("ssl", "starttls", "none"):
         raise ValueError(f"security: expected ssl, starttls or none, got {security!r}")
     # pytest restores the warning filters around each test, so the filter is set per start
@@ -167,6 +169,8 @@ def start_smtp_server(
             kwargs.update(tls_context=ctx, require_starttls=True)
     if auth:
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=security == "starttls")
+    if idle_timeout is not None:
+        kwargs["timeout"] = idle_timeout
     last_error: Exception | None = None
     for _ in range(5):  # another process may grab the port between choosing and binding it
         controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
