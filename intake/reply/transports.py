@@ -251,6 +251,7 @@ class SmtpTransport:
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         try:
+            _no_delay(conn)
             conn.ehlo()
             if s.security == "starttls":
                 conn.starttls(context=self._tls_context())
@@ -350,6 +351,17 @@ def _sendmail(conn: smtplib.SMTP, mail_from: str, recipients: list[str], payload
     if code != 250:
         raise smtplib.SMTPDataError(code, resp)
     return refused
+
+
+def _no_delay(conn: smtplib.SMTP) -> None:
+    """Small commands go out at once: with Nagle's algorithm, MAIL FROM after a mail's DATA on a reused
+    connection waited for the server's delayed ACK (~40 ms for a 22 KB receipt, measured on 127.0.0.1)."""
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 def _quietly_close(conn: smtplib.SMTP) -> None:

@@ -79,6 +79,8 @@ def test_a_transport_the_caller_keeps_serves_its_next_batches(smtp_server: SmtpS
                                                               add_message: Callable[..., int], cfg: Config,
                                                               campaign: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The daemon keeps one transport while receipts keep coming: its next batch needs no new handshake."""
+    import socket
+
     from intake.reply.transports import SmtpTransport
 
     use_server(cfg, smtp_server, monkeypatch)
@@ -88,6 +90,8 @@ def test_a_transport_the_caller_keeps_serves_its_next_batches(smtp_server: SmtpS
             queue(engine, add_message, cfg, campaign, [to])
             assert send_pending(cfg, engine, now=lambda: T0, transport=transport) == 1
             assert transport.conn is not None  # left open for the next call
+            # no Nagle: the next MAIL FROM must not wait for the server's delayed ACK of the last DATA
+            assert transport.conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
         transport.close()
     assert [m[1] for m in smtp_server.messages] == [["a@163.com"], ["b@qq.com"]]
