@@ -148,6 +148,7 @@ class WorkersConfig:
     processes: int = 0  # reading processes; 0 = one per core
     memory_mb: int = 2048  # address-space limit of each (RLIMIT_AS); 0 = none
     message_budget_seconds: float = 300.0  # all documents of one message together
+    keep_office_warm: bool = True  # the daemon keeps one LibreOffice running (see config.example.toml)
 
     def to_limits(self, read_timeout: float) -> WorkerLimits:
         return WorkerLimits(self.processes, read_timeout, self.memory_mb, self.message_budget_seconds)

@@ -98,6 +98,10 @@ def serve(cfg: Config, daemon: Daemon) -> None:
         daemon.pool.start(warm_ocr=True)
     except Exception as e:  # noqa: BLE001 - they start at the first document instead
         log.warning("reading workers not started ahead: %s: %s", type(e).__name__, e)
+    if cfg.workers.keep_office_warm:  # the first legacy file after a quiet spell does not wait for soffice
+        from parsers.readers import warm_office
+
+        warm_office.keep_warm()
     log.info("intake daemon running: source %s, poll every %ss, outbox every %ss",
              daemon.source.name, cfg.schedule.poll_seconds, cfg.schedule.outbox_seconds)
     sched.start()

@@ -10,7 +10,9 @@ script run by the system Python, which is the interpreter that has ``uno`` (the 
 another build). The bridge and soffice share one process group: a conversion that passes its time
 limit kills both (and their profile), and the next call starts afresh. It is restarted after
 :data:`MAX_USES` conversions (LibreOffice grows over time) and stopped after :data:`IDLE_SECONDS`
-without work, so a quiet daemon does not carry it. When the bridge cannot run (no system Python with
+without work, so a one-off command does not carry it — unless :func:`keep_warm` (the daemon, by default)
+started it ahead and keeps it: then the first legacy file after a quiet spell does not wait ~1.7–3 s for
+it to start, and a restart (after its uses, or a kill) is begun at once in the background. When the bridge cannot run (no system Python with
 ``uno``) :func:`available` says so and callers use the one-shot run instead.
 """
 
@@ -77,6 +79,7 @@ class WarmOffice:
         self._profile: Path | None = None
         self._uses = 0
         self._idle: threading.Timer | None = None
+        self.kept = False  # :func:`keep_warm`: never stopped for idleness, started again ahead
 
     def convert(self, src: Path, dst: Path, target: str, infilter: str | None, timeout: float) -> str | None:
         """Convert ``src`` into ``dst``; None when done, else LibreOffice's reason it could not.
@@ -97,16 +100,20 @@ class WarmOffice:
             raise Unavailable(f"the converter went away: {e}") from e
         if answer is None:
             self.stop()
+            self._start_ahead()
             raise Stuck(f"LibreOffice killed after {timeout:g}s")
         self._uses += 1
         if self._uses >= MAX_USES:
             self.stop()
+            self._start_ahead()
         return None if answer.get("ok") else str(answer.get("error") or "conversion failed")
 
     def idle_later(self) -> None:
-        """(Re)arm the timer that stops an unused converter."""
+        """(Re)arm the timer that stops an unused converter (none when it is kept warm)."""
         if self._idle is not None:
             self._idle.cancel()
+        if self.kept:
+            return
         self._idle = threading.Timer(IDLE_SECONDS, self._stop_if_idle)
         self._idle.daemon = True
         self._idle.start()
@@ -119,6 +126,26 @@ class WarmOffice:
                 self.stop()
             finally:
                 _lock.release()
+
+    def _start_ahead(self) -> None:
+        """Kept warm: start the next soffice now, in the background, instead of at the next conversion."""
+        if self.kept:
+            threading.Thread(target=self.start, name="warm-office-start", daemon=True).start()
+
+    def start(self) -> bool:
+        """Start soffice unless it runs, under the office lock (a conversion waits for it rather than
+        starting a second one); whether it is running."""
+        from parsers.readers.office import _lock
+
+        with _lock:
+            try:
+                self._running()
+            except (Unavailable, OSError):
+                return False
+            return True
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     def _running(self) -> subprocess.Popen[bytes]:
         if self._proc is not None and self._proc.poll() is None:
@@ -189,3 +216,14 @@ atexit.register(_warm.stop)
 def warm() -> WarmOffice:
     """This process's warm converter."""
     return _warm
+
+
+def keep_warm() -> None:
+    """Keep this process's converter running from now on (the daemon: ``workers.keep_office_warm``); it
+    starts in the background, so the caller does not wait for it."""
+    if not available():
+        return
+    _warm.kept = True
+    if _warm._idle is not None:
+        _warm._idle.cancel()
+    _warm._start_ahead()

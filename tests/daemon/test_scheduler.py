@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+
 from intake.run.daemon import Daemon
 from intake.run.scheduler import build_scheduler
 from tests.fixtures.mail import build_message
@@ -55,6 +57,7 @@ def test_sigterm_stops_cleanly_after_processing(tmp_path):
         while time.monotonic() < deadline and len(list(outbox.glob("*.eml"))) < 2:
             time.sleep(0.1)
         assert len(list(outbox.glob("*.eml"))) == 2  # new mail picked up by the poll job
+        office = _kept_office(proc.pid)  # started with the workers, though no legacy file came
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
     finally:
@@ -63,6 +66,21 @@ def test_sigterm_stops_cleanly_after_processing(tmp_path):
             proc.communicate()
     assert proc.returncode == 0, out
     assert "stopped" in out
+    assert not office.is_running() or office.status() == psutil.STATUS_ZOMBIE  # and stopped with the daemon
+
+
+def _kept_office(pid: int) -> psutil.Process:
+    """The soffice the daemon keeps warm (``workers.keep_office_warm``, on by default)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        for p in psutil.Process(pid).children(recursive=True):
+            try:
+                if "soffice" in " ".join(p.cmdline()):
+                    return p
+            except psutil.NoSuchProcess:
+                continue
+        time.sleep(0.2)
+    raise AssertionError("the daemon started no LibreOffice ahead")
 
 
 def test_a_receipt_leaves_at_once_not_at_the_next_outbox_interval(tmp_path):

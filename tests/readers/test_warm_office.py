@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -27,6 +28,7 @@ def fresh():
     w = warm_office.warm()
     w.stop()
     yield w
+    w.kept = False
     w.stop()
 
 
@@ -75,6 +77,31 @@ def test_an_idle_office_is_stopped(fresh, legacy_files, monkeypatch):
     assert pid is not None
     fresh._idle.join(5)  # noqa: SLF001 - the idle timer's thread
     assert _pid(fresh) is None
+
+
+def _wait_running(w: warm_office.WarmOffice, not_pid: int | None = None) -> int:
+    end = time.monotonic() + 90
+    while time.monotonic() < end:
+        pid = _pid(w)
+        if pid is not None and pid != not_pid:
+            return pid
+        time.sleep(0.05)
+    raise AssertionError("the kept office did not start")
+
+
+def test_a_kept_office_starts_ahead_stays_when_idle_and_restarts_ahead(fresh, legacy_files, monkeypatch):
+    """The daemon's: running before the first legacy file, never stopped for idleness, and after its uses
+    a new one is started at once, without waiting for the next file."""
+    monkeypatch.setattr(warm_office, "IDLE_SECONDS", 0.2)
+    monkeypatch.setattr(warm_office, "MAX_USES", 2)
+    warm_office.keep_warm()
+    first = _wait_running(fresh)  # no conversion asked for
+    [out] = office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    assert out and _pid(fresh) == first
+    time.sleep(0.6)  # three idle periods
+    assert _pid(fresh) == first
+    office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)  # its second use: restarted
+    assert _wait_running(fresh, not_pid=first) != first
 
 
 def test_without_uno_the_one_shot_run_is_used(fresh, legacy_files, monkeypatch):
