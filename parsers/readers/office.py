@@ -97,7 +97,8 @@ def convert_many(
                 "--nolockcheck", *([f"--infilter={infilter}"] if infilter else []),
                 "--convert-to", target, "--outdir", str(out), *map(str, inputs),
             ]
-            env = dict(os.environ, HOME=os.environ.get("HOME") or str(work))
+            # its temp files in the work dir, removed with it even when soffice is killed
+            env = dict(os.environ, HOME=os.environ.get("HOME") or str(work), TMPDIR=str(work))
             _run(cmd, env, deadline - time.monotonic(), timeout)
             results = []
             ext = target.split(":", 1)[0]  # "xls:MS Excel 97" names a filter; the file is .xls

@@ -63,7 +63,15 @@ def _convert(desktop, req: dict) -> None:  # noqa: ANN001
         doc.close(True)
 
 
-def _orphan_watch(office: subprocess.Popen) -> None:
+def _remove_profile(profile_url: str) -> None:
+    """The profile directory goes with soffice: a caller killed by SIGKILL can no longer remove it."""
+    import shutil
+    from urllib.parse import unquote, urlparse
+
+    shutil.rmtree(unquote(urlparse(profile_url).path), ignore_errors=True)
+
+
+def _orphan_watch(office: subprocess.Popen, profile_url: str) -> None:
     """The caller killed (SIGKILL, a crash) while soffice is busy: stdin's end is not seen until the
     conversion ends, so a watcher checks the parent and takes soffice down with it."""
     import os
@@ -75,6 +83,8 @@ def _orphan_watch(office: subprocess.Popen) -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
         office.kill()
+        office.wait()
+        _remove_profile(profile_url)
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
@@ -87,7 +97,7 @@ def main() -> int:
          "--nodefault", "--nolockcheck", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    _orphan_watch(office)
+    _orphan_watch(office, profile)
     try:
         desktop = _connect(pipe, time.monotonic() + 60)
         print(json.dumps({"ok": True, "ready": True}), flush=True)
@@ -101,11 +111,13 @@ def main() -> int:
             print(json.dumps(answer), flush=True)
     finally:
         try:
-            desktop.terminate()
-        except Exception:  # noqa: BLE001 - going away anyway
+            desktop.terminate()  # soffice exits and removes its IPC pipe file (a kill leaves it in /tmp)
+            office.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - going away anyway (not connected, or it does not exit)
             pass
         office.kill()
         office.wait()
+        _remove_profile(profile)
     return 0
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 MAX_USES = 200  # conversions before soffice is restarted
 IDLE_SECONDS = 60.0  # without a conversion: stopped (started again on the next)
 START_SECONDS = 60.0  # a soffice that is not listening by then is killed
+STOP_GRACE_SECONDS = 5.0  # a stop that is not for a hang lets soffice exit on its own this long first
 #: the system interpreters that may carry LibreOffice's Python-UNO bridge (Debian: python3-uno)
 PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
@@ -104,7 +105,7 @@ class WarmOffice:
             raise Stuck(f"LibreOffice killed after {timeout:g}s")
         self._uses += 1
         if self._uses >= MAX_USES:
-            self.stop()
+            self.stop(grace=STOP_GRACE_SECONDS)
             self._start_ahead()
         return None if answer.get("ok") else str(answer.get("error") or "conversion failed")
 
@@ -123,7 +124,7 @@ class WarmOffice:
 
         if _lock.acquire(blocking=False):
             try:
-                self.stop()
+                self.stop(grace=STOP_GRACE_SECONDS)
             finally:
                 _lock.release()
 
@@ -156,7 +157,8 @@ class WarmOffice:
             raise Unavailable("no system Python with LibreOffice's uno module, or no soffice")
         self._profile = Path(tempfile.mkdtemp(prefix="qc-intake-warm-lo-"))
         pipe = f"qcintake-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        env = dict(os.environ, HOME=os.environ.get("HOME") or str(self._profile))
+        # soffice's temp files (lu*.tmp) in the profile, removed with it even after a kill
+        env = dict(os.environ, HOME=os.environ.get("HOME") or str(self._profile), TMPDIR=str(self._profile))
         env.pop("PYTHONPATH", None)  # the system Python must not see the project's packages
         env.pop("PYTHONHOME", None)
         self._proc = subprocess.Popen(
@@ -192,10 +194,18 @@ class WarmOffice:
                 if isinstance(answer, dict):
                     return answer
 
-    def stop(self) -> None:
-        """Kill the bridge and soffice (one process group) and drop the profile."""
+    def stop(self, grace: float = 0.0) -> None:
+        """Kill the bridge and soffice (one process group) and drop the profile. ``grace``: first close the
+        bridge's input and wait that long for it to end soffice cleanly — a killed soffice leaves its
+        ``OSL_PIPE_*`` file in /tmp, one per restart over a campaign. No grace after a hang."""
         proc, self._proc = self._proc, None
         if proc is not None:
+            if grace > 0 and proc.poll() is None and proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                    proc.wait(timeout=grace)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -210,7 +220,7 @@ class WarmOffice:
 
 
 _warm = WarmOffice()
-atexit.register(_warm.stop)
+atexit.register(_warm.stop, grace=STOP_GRACE_SECONDS)
 
 
 def warm() -> WarmOffice:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -118,15 +119,36 @@ def test_a_killed_caller_leaves_no_libreoffice_behind(tmp_path, legacy_files):
     src.write_bytes(legacy_files["doc"])
     script = textwrap.dedent(f"""
         import pathlib, sys, time
-        from parsers.readers import office
+        from parsers.readers import office, warm_office
         office.convert_many([(pathlib.Path({str(src)!r}).read_bytes(), "doc")], "docx", warm=True)
-        print("converted", flush=True)
+        print(warm_office.warm()._profile, flush=True)
         time.sleep(60)
     """)
     mark = f"warm-{os.getpid()}"
     env = dict(os.environ, **{MARK: mark})
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, cwd=os.getcwd())
-    assert proc.stdout is not None and proc.stdout.readline().strip() == b"converted"
+    assert proc.stdout is not None
+    profile = Path(proc.stdout.readline().strip().decode())
+    assert profile.is_dir()
     proc.kill()
     proc.wait()
+    proc.stdout.close()
     assert none_left(mark, seconds=15)
+    end = time.monotonic() + 15
+    while profile.exists() and time.monotonic() < end:  # the bridge removes what its dead caller cannot
+        time.sleep(0.1)
+    assert not profile.exists()
+
+
+def test_a_stop_that_is_not_for_a_hang_lets_libreoffice_end_itself(fresh, legacy_files):
+    """A killed soffice leaves its IPC pipe file in /tmp; a restart or idle stop closes the bridge's input
+    first, and the bridge ends soffice through UNO and exits by itself."""
+    office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    proc, profile = fresh._proc, fresh._profile  # noqa: SLF001
+    assert proc is not None and profile is not None
+    fresh.stop(grace=warm_office.STOP_GRACE_SECONDS)
+    assert proc.returncode == 0 and not profile.exists()  # exited on its own, not by SIGKILL (-9)
+    office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
+    proc = fresh._proc  # noqa: SLF001
+    fresh.stop()  # after a hang: no grace
+    assert proc is not None and proc.returncode == -9
