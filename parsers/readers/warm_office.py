@@ -12,8 +12,8 @@ limit kills both (and their profile), and the next call starts afresh. It is res
 :data:`MAX_USES` conversions (LibreOffice grows over time) and stopped after :data:`IDLE_SECONDS`
 without work, so a one-off command does not carry it — unless :func:`keep_warm` (the daemon, by default)
 started it ahead and keeps it: then the first legacy file after a quiet spell does not wait ~1.7–3 s for
-it to start, and a restart (after its uses, or a kill) is begun at once in the background. When the bridge cannot run (no system Python with
-``uno``) :func:`available` says so and callers use the one-shot run instead.
+it to start, and a restart (after its uses, or a kill) is begun at once in the background. When the
+bridge cannot run (no system Python with ``uno``) :func:`available` says so and callers use the one-shot run instead.
 """
 
 from __future__ import annotations
@@ -144,9 +144,6 @@ class WarmOffice:
             except (Unavailable, OSError):
                 return False
             return True
-
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     def _running(self) -> subprocess.Popen[bytes]:
         if self._proc is not None and self._proc.poll() is None:
