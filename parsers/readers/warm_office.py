@@ -133,17 +133,16 @@ class WarmOffice:
         if self.kept:
             threading.Thread(target=self.start, name="warm-office-start", daemon=True).start()
 
-    def start(self) -> bool:
+    def start(self) -> None:
         """Start soffice unless it runs, under the office lock (a conversion waits for it rather than
-        starting a second one); whether it is running."""
+        starting a second one). One that cannot start is left to the next conversion, which says why."""
         from parsers.readers.office import _lock
 
         with _lock:
             try:
                 self._running()
             except (Unavailable, OSError):
-                return False
-            return True
+                pass
 
     def _running(self) -> subprocess.Popen[bytes]:
         if self._proc is not None and self._proc.poll() is None:
