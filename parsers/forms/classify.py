@@ -105,7 +105,8 @@ def readable(doc: Document | None, fmt: str) -> bool:
     """Whether the content may be trusted for classification at all (an image only when OCR read it)."""
     if doc is None or not doc.text_trusted or (fmt == "image" and doc.meta.get("read_by") != "ocr"):
         return False
-    return len(squash(doc.text())) >= 4
+    text = doc.text()
+    return len(squash(text[:64])) >= 4 or len(squash(text)) >= 4  # the whole text only when its start is blank
 
 
 def title_words(form: str) -> tuple[str, ...]:

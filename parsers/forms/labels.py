@@ -16,11 +16,12 @@ next table: notes quote the campaign office's own phone, e-mail and postcode.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from parsers.forms.normalize import clean_text, squash
+from parsers.forms.normalize import MEMO_LONGEST, MEMO_SIZE, clean_text, squash
 from parsers.model import Document, Table
 
 _NOTE = r"(?:\s*[(（\[【][^()（）\[\]【】]{0,20}[)）\]】])?"
@@ -37,7 +38,18 @@ COMPOUND_PREFIX_MAX = 3
 
 
 def norm_label(text: str) -> str:
-    """Canonical label text: no white space, NFKC, no bracketed notes, no trailing colon/underscores."""
+    """Canonical label text: no white space, NFKC, no bracketed notes, no trailing colon/underscores.
+    Short texts are memoised: every label lookup asks about every cell of the form (~130,000 calls for a
+    backlog of 60)."""
+    return _norm_label_short(text) if len(text) <= MEMO_LONGEST else _norm_label(text)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _norm_label_short(text: str) -> str:
+    return _norm_label(text)
+
+
+def _norm_label(text: str) -> str:
     t = squash(text)
     t = _BRACKETS.sub("", t)
     return _TRAIL.sub("", t).upper()

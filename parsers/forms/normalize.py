@@ -7,6 +7,7 @@ gives ``None`` (or the text as written), never an exception.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -14,13 +15,32 @@ from datetime import date
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
 
+#: NFKC's own mapping of the full-width ASCII forms (U+FF01–FF5E) and the ideographic space, done first by
+#: str.translate: Chinese text has full-width punctuation in every line, which sends ``unicodedata.normalize``
+#: to its slow path for the whole string; once they are mapped, the quick check passes nearly always.
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def nfkc(text: str) -> str:
-    """Full-width digits, letters, colons and brackets → ASCII; ideographic space → space."""
-    return unicodedata.normalize("NFKC", text or "")
+    """Full-width digits, letters, colons and brackets → ASCII; ideographic space → space: NFKC, the same
+    result as ``unicodedata.normalize("NFKC", text)`` in half its time on Chinese forms."""
+    t = (text or "").translate(_FULL_WIDTH)
+    return t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
 
 
 def squash(text: str) -> str:
-    """NFKC and all white space removed: the form used to compare labels and keywords."""
+    """NFKC and all white space removed: the form used to compare labels and keywords. Short texts (cells,
+    labels, lines: asked about once per field looked up, ~200,000 times for a backlog of 60) are memoised."""
+    return _squash_short(text) if len(text or "") <= MEMO_LONGEST else _SPACE.sub("", nfkc(text))
+
+
+#: characters: a cell or a line, not a document's text; with MEMO_SIZE the memo holds at most ~5 MB
+MEMO_LONGEST = 120
+MEMO_SIZE = 8192
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _squash_short(text: str) -> str:
     return _SPACE.sub("", nfkc(text))
 
 

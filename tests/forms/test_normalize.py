@@ -129,3 +129,22 @@ def test_topic_type(text, expected):
 )
 def test_yes_no(text, expected):
     assert yes_no(text) is expected
+
+
+def test_nfkc_is_unicode_nfkc_also_where_full_width_forms_meet_combining_marks():
+    """nfkc maps the full-width forms itself before the library's quick check (a speed-up): the result must
+    stay exactly NFKC, also where a mapped letter composes with a following mark or a string needs more."""
+    import random
+    import unicodedata
+
+    from parsers.forms.normalize import nfkc, squash
+
+    fixed = ["联系人：张三（组长）", "Ａ\u0301", "ｅ\u0308ｘ", "\u3000手机：１３８\u3000", "㍿ ﬁ ①", "ｶﾞ", "", "abc"]
+    rng = random.Random(7)
+    alphabet = "质量小组：（）１２ＡＢａｂ\u3000\u0301\u0308\u30ab\u3099ﾞｶ①㍿ﬁ ,.-"
+    samples = fixed + ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(2000)]
+    for s in samples:
+        assert nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
+    long_line = "申报单位：" + "某某公司（盖章）" * 40  # longer than the memo keeps: computed, the same answer
+    assert squash(long_line) == squash(long_line[:60]) + squash(long_line[60:])
+    assert squash(" 课题 名称： ") == "课题名称:"

@@ -111,6 +111,31 @@ def test_red_pixel_count_reads_rgb_order():
     assert seal.red_pixels_of(red) == 100 and seal.red_pixels_of(blue) == 0
 
 
+def test_red_is_read_in_the_channel_order_of_the_bitmap():
+    """pdfium renders BGR (or BGRA/BGRX, or grey): the mask must follow the bitmap's mode."""
+    import numpy as np
+
+    px = np.zeros((4, 5, 4), np.uint8)
+    px[..., :3] = (20, 20, 230)  # red in B, G, R order
+    assert np.count_nonzero(seal.red_of(px[..., :3], "BGR")) == 20
+    assert np.count_nonzero(seal.red_of(px[..., :3], "RGB")) == 0  # the same bytes read as RGB are blue
+    assert np.count_nonzero(seal.red_of(px, "BGRA")) == 20 and np.count_nonzero(seal.red_of(px, "BGRX")) == 20
+    assert np.count_nonzero(seal.red_of(px[..., 0], "L")) == 0  # a grey render has no red
+
+
+def test_seal_blobs_are_grouped_and_sized_in_page_pixels():
+    import numpy as np
+
+    mask = np.zeros((842, 595), np.uint8)
+    mask[600:700, 371:471] = 255  # a 100 px square: seal-sized
+    mask[620:650, 410:420] = 0  # a gap inside it does not split it
+    mask[50:60, 100:500] = 255  # a red rule: far wider than tall
+    blobs = sorted(seal.red_blobs(mask), key=lambda b: b.box[1])
+    assert [(b.box, b.seal_like) for b in blobs] == [((100, 50, 500, 60), False), ((371, 600, 471, 700), True)]
+    assert blobs[1].pixels == 100 * 100 - 30 * 10
+    assert seal.red_blobs(np.zeros((842, 595), np.uint8)) == []
+
+
 def test_the_seal_check_is_done_only_for_files_that_may_be_a_shenbaobiao(monkeypatch):
     """Rendering every page for the seal is for the 申报表 (the one form whose rules look at it): a 证实性材料 or
     工作总结 PDF is read without it, a 申报表 — known by its content or only by its name — with it."""

@@ -110,13 +110,13 @@ def test_sparse_grid_compacts_a_huge_used_range() -> None:
 def test_seal_render_is_capped_and_still_finds_the_seal(monkeypatch) -> None:
     _name, data = hostile.pdf_huge_page(1.0)
     seen: list[tuple[int, int]] = []
-    real = seal.red_mask
+    real = seal.red_of
 
-    def spy(image):
-        seen.append(image.size)
-        return real(image)
+    def spy(pixels, order="RGB"):
+        seen.append(pixels.shape[:2])
+        return real(pixels, order)
 
-    monkeypatch.setattr(seal, "red_mask", spy)
+    monkeypatch.setattr(seal, "red_of", spy)
     found, _counts = seal.seal_detected(data)
     assert seen and all(w * h <= seal.MAX_RENDER_PIXELS * 1.01 for w, h in seen)
     assert found  # the 120 pt red disc is seal-sized once its blob is scaled back to 72 dpi
