@@ -16,7 +16,7 @@ measures:
 - an idle poll (nothing new): IMAP commands and milliseconds, with few and with many messages in the
   mailbox (counted on the wire by a proxy);
 - the peak RSS of the daemon's process tree on a 54 MB message with 100 attachments, and on several
-  such in one fetch;
+  such in one fetch; and on one with the settings for a machine short of memory (:data:`LEAN`);
 - rules-only ``intake reprocess`` of 2,000 messages in one unit and over 40 (bench/reprocess.py);
 - the bare-library floor for the backlog's attachments on the same cores (bench/floor.py) and the
   pipeline / floor ratio;
@@ -52,13 +52,14 @@ for p in (ROOT, BENCH):
 import floor  # noqa: E402
 import harness  # noqa: E402
 import workload  # noqa: E402
-from harness import Rig, Sampler, load_average, wait_until  # noqa: E402
+from harness import DaemonProc, Rig, Sampler, load_average, wait_until  # noqa: E402
 
 #: Every metric the JSON carries (the smoke test checks each has a number).
 METRICS = (
     "throughput_preloaded", "throughput_live", "latency_idle_p50", "latency_idle_p95", "latency_poll_p50",
     "latency_poll_p95", "idle_poll_commands_small", "idle_poll_ms_small", "idle_poll_commands_large",
-    "idle_poll_ms_large", "rss_big_message", "rss_big_series", "rss_big_main", "reprocess_one_unit", "reprocess_40_units",
+    "idle_poll_ms_large", "rss_big_message", "rss_big_series", "rss_big_main", "rss_lean_message", "reprocess_one_unit",
+    "reprocess_40_units",
     "floor_seconds", "pipeline_seconds", "pipeline_floor_ratio", "cpu_core_min_busy", "cpu_core_max_busy",
     "daemon_cpu", "second_look",
 )
@@ -322,11 +323,11 @@ def idle_poll(rig: Rig, run: Run, size: str, messages: int, polls: int) -> None:
                                         "commands": sorted({" ".join(b[2]) for b in bursts})}
 
 
-def rss(rig: Rig, run: Run, sub: workload.Submission, attachments: int, mb: float, series: int) -> None:
-    """Peak RSS of the daemon's tree on one big message, then on ``series`` of them in one fetch."""
-    raw, mid = workload.big_message(sub, attachments=attachments, target_mb=mb)
+def _one_big(rig: Rig, name: str, raw: bytes, mid: str, extra: str = "") -> tuple[str, DaemonProc, int, Sampler]:
+    """A daemon started on a new mailbox (``extra``: more config), left idle, then sampled while it takes
+    ``raw``: (user, daemon still running, idle tree RSS, the sampler)."""
     user = rig.dovecot.new_user()
-    daemon = rig.start_daemon(rig.config("rss", user, idle=True, poll_seconds=60))
+    daemon = rig.start_daemon(rig.config(name, user, idle=True, poll_seconds=60, extra=extra))
     _wait_idle(rig, user, daemon)
     time.sleep(1.0)
     base = sum(p.memory_info().rss for p in daemon.tree())
@@ -334,6 +335,13 @@ def rss(rig: Rig, run: Run, sub: workload.Submission, attachments: int, mb: floa
         rig.append(user, raw)
         if not rig.receipts.wait([mid], timeout=600):
             raise TimeoutError(f"no receipt for the big message:\n{daemon.tail()}")
+    return user, daemon, base, one
+
+
+def rss(rig: Rig, run: Run, sub: workload.Submission, attachments: int, mb: float, series: int) -> None:
+    """Peak RSS of the daemon's tree on one big message, then on ``series`` of them in one fetch."""
+    raw, mid = workload.big_message(sub, attachments=attachments, target_mb=mb)
+    user, daemon, base, one = _one_big(rig, "rss", raw, mid)
     more = [raw.replace(mid.encode(), f"<big-{i}@example-zhixie.cn>".encode()) for i in range(series)]
     with Sampler(daemon, interval=0.05, pss=True) as many:
         rig.multiappend(user, [(m, None) for m in more])
@@ -352,6 +360,22 @@ def rss(rig: Rig, run: Run, sub: workload.Submission, attachments: int, mb: floa
                           "peak_single_process_mb": _mb(max(one.peak_single_rss, many.peak_single_rss)),
                           "peak_tree_pss_mb_one": _mb(one.peak_pss), "peak_tree_pss_mb_series": _mb(many.peak_pss),
                           "seconds_one": _r(one.seconds, 1), "seconds_series": _r(many.seconds, 1)}
+
+
+#: the settings for a machine short of memory (config.example.toml): one reading process, no LibreOffice kept
+LEAN = "[workers]\nprocesses = 1\nkeep_office_warm = false\n"
+
+
+def rss_lean(rig: Rig, run: Run, sub: workload.Submission, attachments: int, mb: float) -> None:
+    """Peak RSS of the daemon's tree on the same big message with :data:`LEAN`: what those two settings buy."""
+    raw, mid = workload.big_message(sub, attachments=attachments, target_mb=mb, tag="lean")
+    _user, daemon, base, one = _one_big(rig, "rss-lean", raw, mid, extra=LEAN)
+    daemon.stop()
+    run.metrics["rss_lean_message"] = Metric(
+        "peak RSS of the daemon, the same message, `[workers] processes = 1, keep_office_warm = false`",
+        _mb(one.peak_rss), "MB", 300, "<=")
+    run.details["rss_lean"] = {"idle_tree_mb": _mb(base), "peak_main_mb": _mb(one.peak_main_rss),
+                               "peak_tree_pss_mb": _mb(one.peak_pss), "seconds": _r(one.seconds, 1)}
 
 
 def reprocess_runs(run: Run, n: int) -> None:
@@ -513,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         if want("rss"):
             with run.scenario("rss"):
                 rss(rig, run, subs[0], attachments=30 if q else 100, mb=8 if q else 54, series=2 if q else 3)
+            with run.scenario("rss_lean"):
+                rss_lean(rig, run, subs[0], attachments=30 if q else 100, mb=8 if q else 54)
         if want("reprocess"):
             with run.scenario("reprocess"):
                 reprocess_runs(run, 200 if q else 2000)
