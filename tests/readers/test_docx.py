@@ -120,3 +120,32 @@ def test_grid_before_and_bad_span_values():
     grid = read(buf.getvalue(), "docx", "x.docx").tables[0].grid
     assert grid[0] == ["甲", "乙", "丙"]
     assert grid[1][0] == "" and grid[1][1] == "丁" and len(grid[1]) == 3
+
+
+def test_a_style_based_on_a_numbered_style_carries_its_list():
+    """Heading styles linked to a list (一、) pass it to the styles based on them, a few levels down; styles
+    outside such a chain carry none."""
+    from lxml import etree
+
+    from parsers.readers import numbering
+
+    w = numbering.W
+    num = etree.fromstring(
+        f'<w:numbering xmlns:w="{w}"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        f'<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'
+        f'<w:num w:numId="3"><w:abstractNumId w:val="0"/></w:num></w:numbering>')
+
+    def style(sid: str, based: str | None = None, num_id: str | None = None, ilvl: int | None = None) -> str:
+        level = f'<w:ilvl w:val="{ilvl}"/>' if ilvl is not None else ""
+        ppr = f'<w:pPr><w:numPr>{level}<w:numId w:val="{num_id}"/></w:numPr></w:pPr>' if num_id else ""
+        parent = f'<w:basedOn w:val="{based}"/>' if based else ""
+        return f'<w:style w:type="paragraph" w:styleId="{sid}">{parent}{ppr}</w:style>'
+
+    styles = etree.fromstring(
+        f'<w:styles xmlns:w="{w}">{style("Normal")}{style("Heading1", "Normal", "3", 0)}'
+        f'{style("MyHeading", "Heading1")}{style("MyHeading2", "MyHeading")}{style("Body", "Normal")}</w:styles>')
+    n = numbering.load(num, styles)
+    assert n is not None
+    assert n.style_num == {"Heading1": ("3", 0), "MyHeading": ("3", 0), "MyHeading2": ("3", 0)}
+    plain = etree.fromstring(f'<w:styles xmlns:w="{w}">{style("Normal")}{style("Body", "Normal")}</w:styles>')
+    assert numbering.load(num, plain).style_num == {}  # type: ignore[union-attr]
