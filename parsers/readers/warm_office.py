@@ -178,9 +178,12 @@ class WarmOffice:
             left = end - time.monotonic()
             if left <= 0:
                 return None
-            ready, _, _ = select.select([proc.stdout], [], [], left)
-            if ready:
-                line = proc.stdout.readline()
+            try:
+                ready, _, _ = select.select([proc.stdout], [], [], left)
+                line = proc.stdout.readline() if ready else None
+            except (ValueError, OSError):
+                return None  # stopped under us (stop() closed the pipe from another thread: exit, a test)
+            if line is not None:
                 if not line:
                     return None  # it exited
                 try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.readers import office, read
+from parsers.readers import conversion_target, office, read
+from tests.unpack.cfbgen import biff8_workbook, make_cfb
 
 pytestmark = pytest.mark.libreoffice
 
@@ -25,10 +26,49 @@ def test_word_legacy_keeps_tables_merges_and_nesting(legacy_docs, fmt):
 
 def test_et_read_as_spreadsheet(legacy_docs):
     doc = legacy_docs["et"]
-    assert doc.problems == [] and doc.meta["converted_from"] == "et"
+    assert doc.problems == [] and doc.meta["read_as"] == "xls" and "converted_from" not in doc.meta
     t = doc.tables[0]
     assert t.grid[0] == ["质量管理小组活动统计表"] * 4
     assert t.cell(1, 1) == "1000" and t.cell(1, 3) == "85.5%" and t.cell(3, 1) == "2020-09-14"
+
+
+def test_an_et_with_a_biff_workbook_is_read_without_libreoffice_and_reads_as_its_conversion(legacy_files, monkeypatch):
+    """WPS saves .et as a compound file around a BIFF8 workbook: xlrd reads it in milliseconds; the
+    grid is what LibreOffice's conversion gives, and no conversion is asked for."""
+    data = legacy_files["et"]
+    [converted] = office.convert_many([(data, "et")], "xlsx")
+    assert converted is not None
+    via_office = read(converted, "xlsx", "统计表.xlsx")
+    assert conversion_target(data, "et") is None
+    monkeypatch.setattr(office, "convert_many", lambda *a, **k: pytest.fail("should not convert"))
+    monkeypatch.setattr(office, "read", lambda *a, **k: pytest.fail("should not convert"))
+    direct = read(data, "et", "统计表.et")
+    assert direct.problems == [] and [t.grid for t in direct.tables] == [t.grid for t in via_office.tables]
+
+
+def test_a_wps_shaped_et_is_read_by_xlrd(monkeypatch):
+    """WPS's own streams beside the workbook (``ETExtData``) do not send the file to LibreOffice."""
+    monkeypatch.setattr(office, "read", lambda *a, **k: pytest.fail("should not convert"))
+    data = make_cfb({"Workbook": biff8_workbook("统计表", {(0, 0): "推荐单位", (0, 1): "某省质协"}),
+                     "ETExtData": b"\0" * 64})
+    doc = read(data, "et", "统计表.et")
+    assert doc.problems == [] and doc.tables[0].grid == [["推荐单位", "某省质协"]]
+
+
+def test_an_et_xlrd_cannot_read_goes_to_libreoffice(monkeypatch):
+    """A workbook stream xlrd rejects is tried once more by LibreOffice (its WPS filter knows more); when
+    that fails too, the file is unreadable, with xlrd's reason."""
+    calls: list[str] = []
+    real = office.read
+
+    def spy(data, filename, timeout, source):
+        calls.append(source)
+        return real(data, filename, timeout, source=source)
+
+    monkeypatch.setattr(office, "read", spy)
+    doc = read(make_cfb({"Workbook": b"\x09\x08" + b"\xff" * 600, "ETExtData": b"\0" * 64}), "et", "坏.et")
+    assert calls == ["et"]
+    assert [p.rule for p in doc.problems] == ["document.unreadable"] and doc.problems[0].detail.startswith("xls:")
 
 
 def test_convert_many_batches_in_one_run(legacy_files):
