@@ -20,6 +20,7 @@ import email
 import email.policy
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -225,18 +226,39 @@ def measure(raws: list[bytes], processes: int = 0, later: set[str] | None = None
         warm = _soffice([("warm.doc", b"{\\rtf1 warm}")], work / "warm", work / "profile")
         if warm is not None:
             warm.wait()
+        children0, own0 = _children_cpu(), time.process_time()
         t0 = time.perf_counter()
         lo = _soffice(legacy, work, work / "profile")
-        chars = sum(pool.map(read_one, items, chunksize=1))
+        done = list(pool.map(timed_read, items, chunksize=1))
         converted: list[tuple[str, bytes]] = []
+        lo_cpu = 0.0
         if lo is not None:
             lo.wait()
+            lo_cpu = _children_cpu() - children0  # soffice waited; the pool's workers still run (not counted here)
             for p in sorted((work / "out").glob("*")):
                 converted.append((p.suffix.lstrip("."), p.read_bytes()))
-            chars += sum(pool.map(read_one, converted, chunksize=1))
+            done += pool.map(timed_read, converted, chunksize=1)
         secs = time.perf_counter() - t0
+        own = time.process_time() - own0
+    readers = sum(cpu for _n, cpu in done)
     return {"seconds": round(secs, 2), "documents": len(items) + len(legacy), "legacy": len(legacy),
-            "converted": len(converted), "processes": procs, "chars": chars, "scans_not_ocrd": skipped_ocr}
+            "converted": len(converted), "processes": procs, "chars": sum(n for n, _cpu in done),
+            "scans_not_ocrd": skipped_ocr, "cpu_seconds": round(readers + lo_cpu + own, 2),
+            "cpu_seconds_by_part": {"readers": round(readers, 2), "libreoffice": round(lo_cpu, 2),
+                                    "main": round(own, 2)}}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended and waited children (LibreOffice's run, its soffice.bin included)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed_read(item: tuple[str, bytes]) -> tuple[int, float]:
+    """:func:`read_one` and the CPU seconds it took in its worker (user + system)."""
+    start = time.process_time()
+    n = read_one(item)
+    return n, time.process_time() - start
 
 
 def main() -> int:

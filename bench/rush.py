@@ -60,7 +60,8 @@ METRICS = (
     "latency_poll_p95", "idle_poll_commands_small", "idle_poll_ms_small", "idle_poll_commands_large",
     "idle_poll_ms_large", "rss_big_message", "rss_big_series", "rss_big_main", "rss_lean_message", "reprocess_one_unit",
     "reprocess_40_units",
-    "floor_seconds", "pipeline_seconds", "pipeline_floor_ratio", "cpu_core_min_busy", "cpu_core_max_busy",
+    "floor_seconds", "pipeline_seconds", "pipeline_floor_ratio", "floor_cpu_seconds", "pipeline_cpu_seconds",
+    "pipeline_floor_cpu_ratio", "cpu_core_min_busy", "cpu_core_max_busy",
     "daemon_cpu", "second_look",
 )
 
@@ -401,6 +402,15 @@ def floor_run(run: Run, subs: list[workload.Submission], pipeline_secs: float | 
                                                  "s")
         run.metrics["pipeline_floor_ratio"] = Metric("pipeline / floor", _r(pipeline_secs / float(f["seconds"])), "×",
                                                      1.3, "<=")
+    run.metrics["floor_cpu_seconds"] = Metric("bare-library floor: CPU seconds (its workers, LibreOffice, its main "
+                                              "process)", float(f["cpu_seconds"]), "s")
+    tree_cpu = run.details.get("backlog", {}).get("tree_cpu_seconds")
+    if pipeline_secs is not None and tree_cpu:
+        run.metrics["pipeline_cpu_seconds"] = Metric("pipeline: CPU seconds of the daemon's process tree during the "
+                                                     "backlog (the mail servers not counted)", _r(tree_cpu), "s")
+        run.metrics["pipeline_floor_cpu_ratio"] = Metric(
+            "pipeline / floor in CPU seconds (steadier than wall seconds on a machine whose speed swings)",
+            _r(tree_cpu / float(f["cpu_seconds"])), "×")
 
 
 def _wait_idle(rig: Rig, user: str, daemon: harness.DaemonProc) -> None:

@@ -18,7 +18,7 @@ from intake.unpack.types import Limits
 from intake.workers import WorkerLimits
 
 if TYPE_CHECKING:
-    from parsers.readers.ocr import OcrOptions  # at run time in ocr(): parsers.readers loads every reader
+    from parsers.readers.ocr_options import OcrOptions
 
 
 class ConfigError(ValueError):
@@ -136,7 +136,7 @@ class LimitsConfig:
         return Limits(self.max_part_bytes, self.max_total_bytes, self.max_parts, self.max_depth, self.max_ratio)
 
     def ocr(self) -> OcrOptions:
-        from parsers.readers.ocr import OcrOptions
+        from parsers.readers.ocr_options import OcrOptions
 
         return OcrOptions(self.ocr_max_pages, self.ocr_seconds_per_page, twin_pages=self.ocr_twin_pages)
 

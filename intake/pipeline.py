@@ -28,7 +28,7 @@ from rules import Campaign, evaluate
 from rules.findings import status_of
 
 if TYPE_CHECKING:
-    from parsers.readers.ocr import OcrOptions
+    from parsers.readers.ocr_options import OcrOptions
 
 
 @dataclass
@@ -131,7 +131,7 @@ def ocr_word_twins(scans: list[Job], words: int, ocr: OcrOptions | None) -> bool
     (``cross.application.copies_mismatch``; a difference found only through OCR is a warning). Only
     when there are no more such scans than Word copies; otherwise every scan is read whole (one of them
     is a 申报表's only copy). True when some were set so."""
-    from parsers.readers.ocr import OcrOptions
+    from parsers.readers.ocr_options import OcrOptions
 
     if not scans or len(scans) > words:
         return False
@@ -153,7 +153,7 @@ def defer_twins(scans: list[Job], clueless: list[Job], words: int, ocr: OcrOptio
     when it says 申报表, the rest waits for the second look too; any other title, or none read, and the scan
     is OCR'd whole now, as before. True when something was deferred."""
     from parsers.forms.classify import title_words
-    from parsers.readers.ocr import OcrOptions
+    from parsers.readers.ocr_options import OcrOptions
 
     base = ocr or OcrOptions()
     if base.twin_pages <= 0 or base.max_pages <= 0:
@@ -178,7 +178,7 @@ def _reread_excess_probes(pool: ReadingPool, clueless: list[Job], read: dict[int
         return False
     if len(probed) <= spare:
         return True
-    from parsers.readers.ocr import OcrOptions
+    from parsers.readers.ocr_options import OcrOptions
 
     for j in probed:
         j.ocr = ocr or OcrOptions()
@@ -192,7 +192,7 @@ def _left_for_later(doc: DocumentResult) -> bool:
 
 def twin_ocr(base: OcrOptions) -> OcrOptions:
     """The OCR of a twin scan: ``base``'s limits, its first ``twin_pages`` pages only."""
-    from parsers.readers.ocr import OcrOptions
+    from parsers.readers.ocr_options import OcrOptions
 
     return OcrOptions(base.max_pages, base.seconds_per_page, base.reason, first_pages=base.twin_pages)
 

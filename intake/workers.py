@@ -34,15 +34,15 @@ from typing import TYPE_CHECKING, Any
 from parsers.model import Problem
 from parsers.result import DocumentResult
 
-if TYPE_CHECKING:  # not at run time: importing parsers.readers loads every reader
+if TYPE_CHECKING:  # not at run time: pebble is imported when the pool starts
     import pebble
 
-    from parsers.readers.ocr import OcrOptions
+    from parsers.readers.ocr_options import OcrOptions
 
 log = logging.getLogger(__name__)
 
 GRACE_SECONDS = 5.0  # the worker's limit is the reader's + this: LibreOffice is killed by its own limit first
-_PRELOAD = ["parsers.read_file"]  # imported once in the fork server: readers, forms, pdfium, openpyxl …
+_PRELOAD = ["parsers.read_file", "parsers.readers.preload"]  # once in the fork server: readers, forms, pdfium …
 #: also preloaded by a daemon's pool (``warm_ocr``): the OCR models, loaded once and shared by the workers
 _PRELOAD_OCR = ["parsers.readers.ocr_preload"]
 

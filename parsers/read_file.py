@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from parsers import forms, readers
 from parsers.model import Document, Problem
-from parsers.readers.ocr import OcrOptions
+from parsers.readers.ocr_options import OcrOptions
 from parsers.result import DocumentResult
 
 log = logging.getLogger(__name__)

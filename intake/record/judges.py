@@ -12,8 +12,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from intake.config import Config, ConfigError
 
 
@@ -24,6 +22,8 @@ def cert_key(text: Any) -> str:
 
 def read_register(path: Path) -> dict[str, str]:
     """证书编号 → 姓名 from the register workbook."""
+    from openpyxl import load_workbook  # here: a daemon without a register never loads openpyxl (~38 MB)
+
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - any openpyxl failure: the file is not a usable register

@@ -30,12 +30,28 @@ gets ``timeout`` as a subprocess timeout and is killed with its process group.
 from __future__ import annotations
 
 import functools
-from typing import Protocol
+import importlib
+from types import ModuleType
+from typing import Any, Protocol
 
 from parsers.model import Document, Problem
-from parsers.readers import csvfile, docx, html, ocr, office, ole, pdf, strict, text, xls, xlsx
+from parsers.readers import csvfile, html, office, ole, strict, text
+from parsers.readers.formulas import uncached_formulas
 from parsers.readers.limits import cap_document, package_problem
-from parsers.readers.ocr import OcrOptions
+from parsers.readers.ocr_options import OcrOptions
+
+#: readers whose libraries are heavy (python-docx, openpyxl, xlrd, pdfplumber and pdfium, numpy and PIL):
+#: imported at their first use, so that a process which only sniffs and converts — the daemon's main
+#: process — does not carry them (~23 MB). The workers' fork server imports them all ahead
+#: (:mod:`parsers.readers.preload`), so a worker never pays for the import.
+_HEAVY = ("docx", "ocr", "pdf", "xls", "xlsx")
+
+
+def __getattr__(name: str) -> ModuleType:
+    """``parsers.readers.pdf`` and the other heavy readers as attributes, imported when first asked for."""
+    if name in _HEAVY:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Reader(Protocol):
@@ -44,11 +60,22 @@ class Reader(Protocol):
     def __call__(self, data: bytes, filename: str, timeout: float, /) -> Document: ...
 
 
+def _on_first_use(module: str) -> Reader:
+    """``module``'s ``read``, its module imported at the first call (:data:`_HEAVY`)."""
+
+    def read_with(data: bytes, filename: str, timeout: float, /) -> Document:
+        reader: Any = importlib.import_module(f"{__name__}.{module}")
+        return reader.read(data, filename, timeout)
+
+    read_with.__qualname__ = read_with.__name__ = f"{module}.read"
+    return read_with
+
+
 READERS: dict[str, Reader] = {
-    "docx": docx.read,
-    "xlsx": xlsx.read,
-    "xls": xls.read,
-    "pdf": pdf.read,
+    "docx": _on_first_use("docx"),
+    "xlsx": _on_first_use("xlsx"),
+    "xls": _on_first_use("xls"),
+    "pdf": _on_first_use("pdf"),
     "doc": functools.partial(office.read, source="doc"),
     "wps": functools.partial(office.read, source="wps"),
     "et": functools.partial(office.read, source="et"),
@@ -92,7 +119,7 @@ def conversion_target(data: bytes, fmt: str) -> str | None:
     if fmt in ("odt", "ods"):
         return office.TARGET[fmt] if ole.is_zip(data) else None
     if fmt == "xlsx" and ole.is_zip(data) and package_problem(data, "xlsx") is None \
-            and xlsx.uncached_formulas(strict.to_transitional(data) if strict.is_strict(data) else data):
+            and uncached_formulas(strict.to_transitional(data) if strict.is_strict(data) else data):
         return "xlsx"
     return None
 
@@ -139,6 +166,8 @@ def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
 def _xls(data: bytes, filename: str, timeout: float) -> Document:
     """xlrd first (fast); 'xls' files that are really HTML/XML/RTF exports (common from web systems)
     go to LibreOffice. A damaged real .xls (OLE) stays unreadable: LO would 'recover' an empty sheet."""
+    from parsers.readers import xls
+
     doc = xls.read(data, filename, timeout)
     unreadable = any(p.rule == "document.unreadable" for p in doc.problems)
     if unreadable and not ole.is_ole(data) and looks_convertible(data) and office.soffice() is not None:
@@ -165,6 +194,8 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOp
     elif fmt == "et" and _biff_workbook(data):
         reader = _et
     elif fmt == "pdf":
+        from parsers.readers import pdf
+
         reader = functools.partial(pdf.read, ocr=options, seals=seals)
     else:
         reader = READERS.get(fmt)
@@ -175,7 +206,7 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOp
     was_strict = fmt in ("docx", "xlsx") and strict.is_strict(data)
     if was_strict:
         data = strict.to_transitional(data)
-    if fmt == "xlsx" and xlsx.uncached_formulas(data):
+    if fmt == "xlsx" and uncached_formulas(data):
         doc = _recalculated(data, filename, timeout)
     else:
         doc = reader(data, filename, timeout)
@@ -190,6 +221,8 @@ def _et(data: bytes, filename: str, timeout: float) -> Document:
     conversion and the .xlsx reader cost ~80 ms warm and ~1 s cold). Only a workbook xlrd cannot
     read goes to LibreOffice, whose WPS filter knows more of the format; if that fails too, the
     xlrd problem is the one reported."""
+    from parsers.readers import xls
+
     doc = xls.read(data, filename, timeout)
     doc.meta["read_as"] = "xls"
     if any(p.rule == "document.unreadable" for p in doc.problems) and office.soffice() is not None:
@@ -203,6 +236,8 @@ def _recalculated(data: bytes, filename: str, timeout: float) -> Document:
     """An .xlsx with formulas but no cached values, read after LibreOffice computed them. Without
     LibreOffice those cells would be empty (never their formula text): the workbook goes to staff
     (``converter.missing``) rather than a "field missing" finding against the unit."""
+    from parsers.readers import xlsx
+
     doc = office.read(data, filename, timeout, source="xlsx")
     if doc.problems and any(p.rule in ("converter.missing", "document.timeout", "document.unreadable")
                             for p in doc.problems):
@@ -220,6 +255,8 @@ def _recalculated(data: bytes, filename: str, timeout: float) -> Document:
 def _image(data: bytes, filename: str, timeout: float, options: OcrOptions) -> Document:
     """JPEG/PNG/TIFF/BMP/GIF/WebP attachments: OCR'd; ``document.image`` (manual review) when OCR is off,
     over its limits, or reads nothing useful."""
+    from parsers.readers import ocr
+
     doc = ocr.read_image(data, filename, timeout, options)
     doc.meta.setdefault("format", "image")
     return doc

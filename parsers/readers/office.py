@@ -22,8 +22,6 @@ import time
 from pathlib import Path
 
 from parsers.model import Document, Problem
-from parsers.readers import docx as docx_reader
-from parsers.readers import xlsx as xlsx_reader
 from parsers.readers.limits import package_problem
 
 TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx", "xls": "xlsx", "rtf": "docx", "odt": "docx", "ods": "xlsx",
@@ -177,6 +175,9 @@ def read(data: bytes, filename: str = "", timeout: float = 60.0, source: str = "
                         text_trusted=False)
     if (too_large := package_problem(converted, target)) is not None:  # what LO wrote, judged like a sent one
         return Document(problems=[too_large], text_trusted=False, meta={"converted_from": source})
+    from parsers.readers import docx as docx_reader  # here: the main process converts, the workers read
+    from parsers.readers import xlsx as xlsx_reader
+
     doc = (docx_reader if target == "docx" else xlsx_reader).read(converted, filename, timeout)
     doc.meta["converted_from"] = source
     return doc

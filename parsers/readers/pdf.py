@@ -29,7 +29,8 @@ from PIL import Image
 
 from parsers.model import Block, Division, Document, Problem, Table
 from parsers.readers import ocr, seal
-from parsers.readers.ocr import OcrOptions, OcrStopped
+from parsers.readers.ocr import OcrStopped
+from parsers.readers.ocr_options import OcrOptions
 
 MAX_DETAILED_PAGES = 50  # beyond this, plain text via pdfium (25× faster); forms are a few pages
 CID_RATIO = 0.05  # share of (cid:) characters above which the text is not trusted

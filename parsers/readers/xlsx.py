@@ -2,7 +2,7 @@
 
 Loaded with ``data_only=True`` so formula cells show the value the saving program cached. A file
 written by a library that never computed them (openpyxl, report generators) has formulas without
-cached values: :func:`uncached_formulas` finds them and the dispatcher has LibreOffice recalculate
+cached values: :func:`parsers.readers.formulas.uncached_formulas` finds them and the dispatcher has LibreOffice recalculate
 the workbook first. A formula cell still without a value reads as empty, never as its formula text
 (``=ROW()-3`` or ``=SUM(B4:B9)`` would be parsed as the numbers in it). Not read-only mode: it has no merged
 ranges and WPS-saved files report bogus ``A1:A1`` dimensions there (reference-systems G).
@@ -33,9 +33,6 @@ from parsers.readers.cells import (
 # Excel templates with dropdowns or conditional formats make openpyxl warn on every load.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\..*)?")
 
-_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
-_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
-_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]")
 
 
 def read(data: bytes, filename: str = "", timeout: float = 60.0) -> Document:
@@ -110,29 +107,6 @@ def _clip_sheet(xml: bytes) -> bytes:
         r1, c1 = max(r0, min(r1, last_row)), max(c0, min(c1, last_col))
         return m[1] + m[2] + m[3] + b":" + _letters(c1) + str(r1).encode() + b'"'
     return _MERGE.sub(clip, xml)
-
-
-def uncached_formulas(data: bytes) -> bool:
-    """Some worksheet cell has a formula and no cached value (``<f>…</f><v></v>`` or no ``<v>``).
-
-    False for a package declaring a DTD anywhere: openpyxl (defusedxml) refuses it as unreadable,
-    and it must never reach LibreOffice, which would expand its entities or read the files they name.
-    """
-    found = False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for name in z.namelist():
-                if not name.lower().endswith((".xml", ".rels")):
-                    continue
-                xml = z.read(name)
-                if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-                    return False
-                if found or not (name.startswith("xl/worksheets/") and _FORMULA.search(xml)):
-                    continue
-                found = any(m[1] and _FORMULA.search(m[1]) and not _VALUE.search(m[1]) for m in _CELL.finditer(xml))
-    except Exception:  # noqa: BLE001 - a damaged package: the reader says what is wrong with it
-        return False
-    return found
 
 
 def cell_text(cell) -> str:

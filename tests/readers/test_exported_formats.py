@@ -21,6 +21,7 @@ from parsers.readers import docx as docx_reader
 from parsers.readers import html, office, read
 from parsers.readers import xlsx as xlsx_reader
 from parsers.readers.csvfile import delimiter
+from parsers.readers.formulas import uncached_formulas
 from rules import Campaign, load_campaign
 from tests.contract_schema import validate
 from tests.fixtures import exported as X
@@ -269,13 +270,13 @@ def test_strict_renaming_reads_what_libreoffice_reads() -> None:
 
 def test_formula_workbook_has_no_cached_values_to_read() -> None:
     data, n = X.xlsx_with_formulas("statistics", UNIT)
-    assert n >= 5 and xlsx_reader.uncached_formulas(data)
+    assert n >= 5 and uncached_formulas(data)
     wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     assert all(c.value is None for row in wb.active.iter_rows() for c in row
                if isinstance(c.value, str) and c.value.startswith("="))
     with zipfile.ZipFile(io.BytesIO(to_xlsx(build("statistics", UNIT, 0)))) as z:
         assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
-    assert not xlsx_reader.uncached_formulas(to_xlsx(build("statistics", UNIT, 0)))
+    assert not uncached_formulas(to_xlsx(build("statistics", UNIT, 0)))
 
 
 @needs_lo

@@ -28,7 +28,8 @@ pytest.importorskip("onnxruntime")
 from parsers import forms, readers  # noqa: E402
 from parsers.model import Table  # noqa: E402
 from parsers.readers import ocr  # noqa: E402
-from parsers.readers.ocr import Box, OcrOptions  # noqa: E402
+from parsers.readers.ocr import Box  # noqa: E402
+from parsers.readers.ocr_options import OcrOptions  # noqa: E402
 from parsers.result import DocumentResult  # noqa: E402
 from rules import load_campaign  # noqa: E402
 from rules.engine import evaluate  # noqa: E402

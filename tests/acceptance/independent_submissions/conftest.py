@@ -8,7 +8,7 @@ import pytest
 
 from intake.pipeline import check_message
 from intake.workers import ReadingPool
-from parsers.readers.ocr import OcrOptions
+from parsers.readers.ocr_options import OcrOptions
 from rules import load_campaign
 from tests.acceptance.independent_submissions import build, scenarios
 
