@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from parsers.model import Document, Problem
+from parsers.readers import office_pipes
 from parsers.readers.limits import package_problem
 
 TARGET = {"doc": "docx", "wps": "docx", "et": "xlsx", "xls": "xlsx", "rtf": "docx", "odt": "docx", "ods": "xlsx",
@@ -150,6 +151,8 @@ def _run(cmd: list[str], env: dict, remaining: float, timeout: float) -> None:
         except ProcessLookupError:
             pass
         proc.communicate()
+        if _profile is not None:
+            office_pipes.remove(office_pipes.ipc_name(_profile.as_uri()))
         _drop_profile()
         raise ConversionTimeout(f"soffice killed after {timeout:g}s") from None
 

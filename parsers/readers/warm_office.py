@@ -31,6 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
+from parsers.readers import office_pipes
+
 MAX_USES = 200  # conversions before soffice is restarted
 IDLE_SECONDS = 60.0  # without a conversion: stopped (started again on the next)
 START_SECONDS = 60.0  # a soffice that is not listening by then is killed
@@ -78,6 +80,7 @@ class WarmOffice:
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._profile: Path | None = None
+        self._pipe = ""  # the UNO accept pipe's name (soffice's second socket file)
         self._uses = 0
         self._idle: threading.Timer | None = None
         self.kept = False  # :func:`keep_warm`: never stopped for idleness, started again ahead
@@ -152,7 +155,7 @@ class WarmOffice:
         if python is None or exe is None:
             raise Unavailable("no system Python with LibreOffice's uno module, or no soffice")
         self._profile = Path(tempfile.mkdtemp(prefix="qc-intake-warm-lo-"))
-        pipe = f"qcintake-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        pipe = self._pipe = f"qcintake-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         # soffice's temp files (lu*.tmp) in the profile, removed with it even after a kill
         env = dict(os.environ, HOME=os.environ.get("HOME") or str(self._profile), TMPDIR=str(self._profile))
         env.pop("PYTHONPATH", None)  # the system Python must not see the project's packages
@@ -213,6 +216,8 @@ class WarmOffice:
             for f in (proc.stdin, proc.stdout):
                 if f is not None:
                     f.close()
+            if self._profile is not None:  # a killed soffice leaves its two pipe files in /tmp
+                office_pipes.remove(office_pipes.ipc_name(self._profile.as_uri()), self._pipe)
         if self._profile is not None:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None

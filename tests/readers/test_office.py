@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from pathlib import Path
+
 import pytest
 
 from parsers.readers import conversion_target, office, read
@@ -93,6 +98,33 @@ def test_xml_spreadsheet_saved_as_xls_falls_back_to_libreoffice():
     doc = read(xml.encode("utf-8"), "xls", "导出.xls")
     assert doc.problems == [] and doc.meta.get("converted_from") == "xls"
     assert doc.tables[0].grid == [["推荐单位", "某省质协"]]
+
+
+def test_a_one_shot_soffice_killed_on_its_timeout_leaves_no_pipe_file(monkeypatch):
+    """soffice's single-instance socket in /tmp outlives a SIGKILL; the caller removes it after the kill."""
+    from parsers.readers import office_pipes, warm_office
+
+    monkeypatch.setattr(warm_office, "available", lambda: False)  # the one-shot run, not the warm converter
+    office._drop_profile()  # noqa: SLF001
+    pipe = Path("/tmp") / f"OSL_PIPE_{os.getuid()}_{office_pipes.ipc_name(office._profile_dir().as_uri())}"  # noqa: SLF001
+    seen, done = [], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.append(pipe.exists())
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    slow = b"{\\rtf1\\ansi " + "申报表".encode("gbk").hex().encode() * 400000 + b"}"
+    try:
+        with pytest.raises(office.ConversionTimeout):
+            office.convert_many([(slow, "rtf")], "docx", timeout=4.0, warm=True)
+    finally:
+        done.set()
+        watcher.join()
+    assert any(seen), "soffice never made its pipe: the test would prove nothing"
+    assert not pipe.exists()
 
 
 def test_soffice_timeout_kills_and_reports():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from parsers.readers import docx as docx_reader
-from parsers.readers import office, warm_office
+from parsers.readers import office, office_pipes, warm_office
 from parsers.readers import xlsx as xlsx_reader
 
 pytestmark = pytest.mark.libreoffice
@@ -31,6 +31,13 @@ def fresh():
     yield w
     w.kept = False
     w.stop()
+
+
+def _pipe_files(w: warm_office.WarmOffice) -> list[Path]:
+    """The running soffice's socket files in /tmp."""
+    assert w._profile is not None  # noqa: SLF001
+    names = [office_pipes.ipc_name(w._profile.as_uri()), w._pipe]  # noqa: SLF001
+    return [Path("/tmp") / f"OSL_PIPE_{os.getuid()}_{n}" for n in names]
 
 
 def _pid(w: warm_office.WarmOffice) -> int | None:
@@ -61,10 +68,13 @@ def test_a_file_libreoffice_cannot_open_gives_none_and_the_office_goes_on(fresh,
 def test_a_conversion_over_its_time_is_killed_and_the_next_starts_afresh(fresh, legacy_files):
     office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
     first = _pid(fresh)
+    pipes = _pipe_files(fresh)
+    assert all(p.exists() for p in pipes), pipes  # the single-instance pipe and the UNO accept pipe
     slow = b"{\\rtf1\\ansi " + "申报表".encode("gbk").hex().encode() * 20000 + b"}"
     with pytest.raises(office.ConversionTimeout):
         office.convert_many([(slow, "rtf")], "docx", timeout=0.3, warm=True)
     assert _pid(fresh) is None and first is not None
+    assert not any(p.exists() for p in pipes)  # a SIGKILLed soffice leaves them; the stop removes them
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)  # the bridge (and soffice with it) is gone
     [again] = office.convert_many([(legacy_files["doc"], "doc")], "docx", warm=True)
@@ -119,7 +129,7 @@ def test_a_killed_caller_leaves_no_libreoffice_behind(tmp_path, legacy_files):
     src.write_bytes(legacy_files["doc"])
     script = textwrap.dedent(f"""
         import pathlib, sys, time
-        from parsers.readers import office, warm_office
+        from parsers.readers import office, office_pipes, warm_office
         office.convert_many([(pathlib.Path({str(src)!r}).read_bytes(), "doc")], "docx", warm=True)
         print(warm_office.warm()._profile, flush=True)
         time.sleep(60)
