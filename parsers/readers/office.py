@@ -44,12 +44,37 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+PROFILE_PREFIX = "qc-intake-lo-"  # + the owning process's PID + "-" + mkdtemp's suffix
+
+
 def _profile_dir() -> Path:
+    """This process's profile for one-shot runs (kept between them: a new profile costs soffice seconds)."""
     global _profile
     if _profile is None:
-        _profile = Path(tempfile.mkdtemp(prefix="qc-intake-lo-"))
+        _sweep_stale_profiles()
+        _profile = Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
         atexit.register(shutil.rmtree, _profile, True)
     return _profile
+
+
+def _sweep_stale_profiles() -> None:
+    """Remove the one-shot profiles (~0.5 MB each) of processes that are gone. A reading worker ends
+    without its atexit handlers (killed over its time limit, or stopped with the pool), so its profile
+    stayed in the temp dir; the next process that makes a profile removes such leftovers."""
+    for path in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*-*"):
+        pid = path.name[len(PROFILE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _drop_profile() -> None:

@@ -127,6 +127,30 @@ def test_a_one_shot_soffice_killed_on_its_timeout_leaves_no_pipe_file(monkeypatc
     assert not pipe.exists()
 
 
+def test_the_one_shot_profile_of_a_process_that_is_gone_is_removed(tmp_path, monkeypatch):
+    """A reading worker killed over its time (or stopped with the pool) runs no atexit handler: its
+    profile stays; the next process that makes one removes those of dead processes, not of live ones."""
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = tmp_path / f"{office.PROFILE_PREFIX}{gone}-abc123"
+    live = tmp_path / f"{office.PROFILE_PREFIX}{os.getppid()}-def456"
+    older = tmp_path / f"{office.PROFILE_PREFIX}x1y2z3"  # a name without a PID: not ours to judge
+    for d in (stale, live, older):
+        (d / "user").mkdir(parents=True)
+    monkeypatch.setattr(office, "_profile", None)
+    made = office._profile_dir()  # noqa: SLF001
+    try:
+        assert made.parent == tmp_path and made.name.startswith(f"{office.PROFILE_PREFIX}{os.getpid()}-")
+        assert not stale.exists() and live.exists() and older.exists()
+    finally:
+        office._drop_profile()  # noqa: SLF001
+
+
 def test_soffice_timeout_kills_and_reports():
     doc = read(b"{\\rtf1\\ansi " + "申报表".encode("gbk").hex().encode() * 5000 + b"}", "rtf", "慢.doc", timeout=0.05)
     assert [p.rule for p in doc.problems] == ["document.timeout"]
