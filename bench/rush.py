@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -515,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
                                                "reprocess,floor)")
     ap.add_argument("--out", type=Path, default=BENCH / "results" / "rush.json")
     ap.add_argument("--no-cache", action="store_true", help="generate the corpus again")
+    ap.add_argument("--keep-work", action="store_true",
+                    help="keep the work dir (daemon logs, ledgers) also when every scenario passed")
     args = ap.parse_args(argv)
     q = args.quick
     n = args.n or (6 if q else 60)
@@ -572,6 +575,11 @@ def main(argv: list[str] | None = None) -> int:
                 reprocess_runs(run, 200 if q else 2000)
     finally:
         harness.stop_rig(rig)
+        failed = any("error" in v for v in run.load.values())
+        if args.keep_work or failed or sys.exc_info()[0] is not None:
+            print(f"work dir kept (the daemons' logs and ledgers): {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)  # ledgers and stores of every scenario: 0.3–0.5 GB
     load_end = load_average()
     loads = [x for v in run.load.values() for x in (v["before"][0], v.get("after", [0])[0])]
     cmd = ".venv/bin/python bench/rush.py" + (" --quick" if q else "")
