@@ -37,7 +37,7 @@ def ingest(engine: Engine, store: Store, data_dir: Path, source_name: str, item:
         if head.get("message_id") and _same_body(s, store, head["message_id"], item.raw):
             log.info("duplicate (same Message-ID and body) %s skipped", item.ref)
             return None
-        _, path = store.put(item.raw)
+        _, path = store.put(item.raw, sha)
         raw_path = str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else str(path)
         msg = MessageRow(sha256=sha, source=source_name, source_ref=item.ref, raw_path=raw_path, raw_size=len(item.raw),
                          received_at=item.internal_date, **head)

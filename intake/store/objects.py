@@ -25,9 +25,10 @@ class Store:
             raise ValueError(f"not a SHA-256 hex digest: {sha!r}")
         return self.root / sha[:2] / sha[2:]
 
-    def put(self, data: bytes) -> tuple[str, Path]:
-        """Store ``data`` durably; idempotent. Returns (sha256 hex, path)."""
-        sha = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, sha256: str | None = None) -> tuple[str, Path]:
+        """Store ``data`` durably; idempotent. Returns (sha256 hex, path). ``sha256``: the digest the caller
+        has just computed of these same bytes (a 54 MB message is not hashed twice)."""
+        sha = sha256 or hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if target.exists() and target.stat().st_size == len(data):
             return sha, target

@@ -95,11 +95,11 @@ def test_a_storage_failure_stops_the_pass_without_recording_and_is_retried(cfg, 
     real_put = Store.put
     calls = {"n": 0}
 
-    def failing_put(self, data):  # noqa: ANN001, ANN202
+    def failing_put(self, data, *digest):  # noqa: ANN001, ANN002, ANN202
         calls["n"] += 1
         if calls["n"] == 1:
             raise OSError("No space left on device")
-        return real_put(self, data)
+        return real_put(self, data, *digest)
 
     monkeypatch.setattr(Store, "put", failing_put)
     first = run(cfg, once=True)

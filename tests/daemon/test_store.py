@@ -17,6 +17,15 @@ def test_put_is_content_addressed_and_idempotent(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [sha[2:]]  # no temp files left behind
 
 
+def test_a_digest_the_caller_already_has_names_the_same_object(tmp_path):
+    """ingest hashes the raw message for its duplicate check and hands that digest on (not hashed twice)."""
+    data = b"raw message bytes"
+    digest = hashlib.sha256(data).hexdigest()
+    store = Store(tmp_path / "objects")
+    assert store.put(data, digest) == store.put(data) == (digest, store.path(digest))
+    assert store.get(digest) == data
+
+
 def test_get_detects_corruption_and_rejects_bad_names(tmp_path):
     store = Store(tmp_path)
     sha, path = store.put(b"original bytes")
