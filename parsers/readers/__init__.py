@@ -166,12 +166,19 @@ def _choose(data: bytes, fmt: str) -> tuple[str, Document | None]:
 def _xls(data: bytes, filename: str, timeout: float) -> Document:
     """xlrd first (fast); 'xls' files that are really HTML/XML/RTF exports (common from web systems)
     go to LibreOffice. A damaged real .xls (OLE) stays unreadable: LO would 'recover' an empty sheet."""
+    return _xlrd_then_office(data, filename, timeout, "xls", office_for_ole=False)
+
+
+def _xlrd_then_office(data: bytes, filename: str, timeout: float, source: str, office_for_ole: bool) -> Document:
+    """xlrd's reading; when it finds the file unreadable, LibreOffice's, if that one can read it. For an OLE
+    file only with ``office_for_ole`` (a WPS .et: LibreOffice's WPS filter knows more of the format)."""
     from parsers.readers import xls
 
     doc = xls.read(data, filename, timeout)
     unreadable = any(p.rule == "document.unreadable" for p in doc.problems)
-    if unreadable and not ole.is_ole(data) and looks_convertible(data) and office.soffice() is not None:
-        converted = office.read(data, filename, timeout, source="xls")
+    if unreadable and (office_for_ole or (not ole.is_ole(data) and looks_convertible(data))) \
+            and office.soffice() is not None:
+        converted = office.read(data, filename, timeout, source=source)
         if not any(p.rule == "document.unreadable" for p in converted.problems):
             return converted
     return doc
@@ -219,16 +226,10 @@ def read(data: bytes, fmt: str, filename: str, timeout: float = 60.0, ocr: OcrOp
 def _et(data: bytes, filename: str, timeout: float) -> Document:
     """A WPS .et with a BIFF8 workbook: read by xlrd as an .xls (milliseconds, where a LibreOffice
     conversion and the .xlsx reader cost ~80 ms warm and ~1 s cold). Only a workbook xlrd cannot
-    read goes to LibreOffice, whose WPS filter knows more of the format; if that fails too, the
-    xlrd problem is the one reported."""
-    from parsers.readers import xls
-
-    doc = xls.read(data, filename, timeout)
-    doc.meta["read_as"] = "xls"
-    if any(p.rule == "document.unreadable" for p in doc.problems) and office.soffice() is not None:
-        converted = office.read(data, filename, timeout, source="et")
-        if not any(p.rule == "document.unreadable" for p in converted.problems):
-            return converted
+    read goes to LibreOffice; if that fails too, the xlrd problem is the one reported."""
+    doc = _xlrd_then_office(data, filename, timeout, "et", office_for_ole=True)
+    if "converted_from" not in doc.meta:
+        doc.meta["read_as"] = "xls"
     return doc
 
 

@@ -78,8 +78,11 @@ def _alive(pid: int) -> bool:
 
 
 def _drop_profile() -> None:
+    """Remove the one-shot profile (after a kill: its soffice may have left it inconsistent) and the
+    single-instance pipe file a killed soffice leaves in /tmp."""
     global _profile
     if _profile is not None:
+        office_pipes.remove(office_pipes.ipc_name(_profile.as_uri()))
         shutil.rmtree(_profile, ignore_errors=True)
         _profile = None
 
@@ -176,8 +179,6 @@ def _run(cmd: list[str], env: dict, remaining: float, timeout: float) -> None:
         except ProcessLookupError:
             pass
         proc.communicate()
-        if _profile is not None:
-            office_pipes.remove(office_pipes.ipc_name(_profile.as_uri()))
         _drop_profile()
         raise ConversionTimeout(f"soffice killed after {timeout:g}s") from None
 
